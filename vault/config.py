@@ -1,0 +1,61 @@
+"""Configuration: one pydantic-settings class, read from ``KLUIS_*`` variables and passed in explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything Kluis reads from its environment. Nothing is created when this is built."""
+
+    model_config = SettingsConfigDict(env_prefix="KLUIS_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./kluis-data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in the data directory"
+    )
+    master_secret_file: Path | None = Field(
+        default=None, description="File holding the secret that encrypts the local keyring"
+    )
+    keyring_file: Path | None = None
+    organisation: str = "default"
+    policy_dir: Path | None = None
+    model_file: Path | None = None
+    audit_checkpoint_interval: int = Field(default=1000, ge=1)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kluis.db').resolve()}"
+
+    @property
+    def effective_keyring_file(self) -> Path:
+        return self.keyring_file or self.data_dir / "keys" / "keyring.json"
+
+    @property
+    def local_master_secret_file(self) -> Path:
+        """Where a development master secret is generated when the operator names none."""
+        return self.data_dir / "keys" / "master.secret"
+
+    @property
+    def audit_public_key_file(self) -> Path:
+        return self.data_dir / "keys" / "audit-signing.pub"
+
+    @property
+    def effective_policy_dir(self) -> Path:
+        return self.policy_dir or _project_file("policies")
+
+    @property
+    def effective_model_file(self) -> Path:
+        return self.model_file or _project_file("casbin_model.conf")
+
+
+def _project_file(name: str) -> Path:
+    # The model and the default policies ship beside the package, in the repository root.
+    return Path(__file__).resolve().parent.parent / name

@@ -1,0 +1,15 @@
+"""Alembic environment: always run with a connection handed in by vault.schema.migrate()."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from vault.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `kluis init` (vault.schema.migrate)")
+
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

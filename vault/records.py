@@ -1,0 +1,75 @@
+"""Record input and output shapes. Input is validated with limits before anything is stored."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from vault.vocabulary import Category, Purpose
+
+_NAME = r"^[a-z][a-z0-9_]{0,63}$"
+FieldName = Annotated[str, StringConstraints(pattern=_NAME)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/-]+$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+MAX_FIELDS = 64
+MAX_VALUE_CHARS = 256 * 1024
+
+
+def _passes_elfproef(digits: str) -> bool:
+    """The Dutch BSN 11-test: sum(d_i * (9..2)) - d_9 divisible by 11."""
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
+    return total % 11 == 0
+
+
+def looks_like_bsn(text: str) -> bool:
+    return any(_passes_elfproef(m) for m in re.findall(r"(?<!\d)\d{9}(?!\d)", text))
+
+
+class NewRecord(BaseModel):
+    """A record to store: the HTTP body and the import line share this schema (import adds ``case_ref``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject_ref: Ref
+    case_ref: Ref
+    category: Category
+    kind: Annotated[str, StringConstraints(pattern=_NAME)]
+    fields: dict[FieldName, Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS)]] = Field(
+        min_length=1, max_length=MAX_FIELDS
+    )
+    source: Text
+    purpose: Purpose
+
+    @field_validator("subject_ref", "case_ref")
+    @classmethod
+    def _no_bsn(cls, value: str) -> str:
+        # R33: a BSN never becomes an identifier, a token or an audit entry.
+        if looks_like_bsn(value):
+            raise ValueError("must not contain a BSN (citizen service number)")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRecord:
+    record_id: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """A decrypted record, for a requester the policy allowed to read it."""
+
+    record_id: str
+    reference: str
+    case_ref: str
+    category: Category
+    kind: str
+    source: str
+    purpose: str
+    status: str
+    created_at: datetime
+    fields: dict[str, str]

@@ -1,0 +1,234 @@
+"""SQL for subjects, records, sealed fields, data keys, references and case assignments. No policy, no crypto."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import CursorResult, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from vault.models import CaseAssignment, DataKeyRow, PolicyRule, Record, RecordField, Reference, Subject
+from vault.vocabulary import Relation, Role
+
+
+# -- subjects ------------------------------------------------------------------------------------------------
+def subject_ids(session: Session, organisation: str, subject_refs: Iterable[str]) -> dict[str, str]:
+    refs = list(set(subject_refs))
+    found: dict[str, str] = {}
+    for start in range(0, len(refs), 500):
+        chunk = refs[start : start + 500]
+        query = select(Subject.subject_ref, Subject.id).where(
+            Subject.organisation == organisation, Subject.subject_ref.in_(chunk)
+        )
+        found.update({ref: sid for ref, sid in session.execute(query)})
+    return found
+
+
+def add_subjects(session: Session, organisation: str, subject_refs: Iterable[str], now: datetime) -> dict[str, str]:
+    created = {ref: str(uuid.uuid4()) for ref in subject_refs}
+    if created:
+        session.execute(
+            insert(Subject),
+            [
+                {"id": sid, "organisation": organisation, "subject_ref": ref, "created_at": now}
+                for ref, sid in created.items()
+            ],
+        )
+    return created
+
+
+# -- records -------------------------------------------------------------------------------------------------
+def add_records(
+    session: Session,
+    records: Sequence[dict[str, object]],
+    fields: Sequence[dict[str, object]],
+    references: Sequence[dict[str, object]],
+) -> None:
+    if records:
+        session.execute(insert(Record), list(records))
+        session.execute(insert(RecordField), list(fields))
+        session.execute(insert(Reference), list(references))
+
+
+def get_record(session: Session, organisation: str, record_id: str) -> tuple[Record, str] | None:
+    row = session.execute(
+        select(Record, Reference.token)
+        .join(Reference, Reference.record_id == Record.id)
+        .where(Record.id == record_id, Record.organisation == organisation)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def sealed_fields(session: Session, record_id: str) -> list[RecordField]:
+    return list(session.execute(select(RecordField).where(RecordField.record_id == record_id)).scalars())
+
+
+# -- data keys -----------------------------------------------------------------------------------------------
+def data_keys_for(session: Session, subject_ids: Iterable[str], category: str) -> dict[str, DataKeyRow]:
+    ids = list(set(subject_ids))
+    found: dict[str, DataKeyRow] = {}
+    for start in range(0, len(ids), 500):
+        query = select(DataKeyRow).where(
+            DataKeyRow.category == category, DataKeyRow.subject_id.in_(ids[start : start + 500])
+        )
+        found.update({row.subject_id: row for row in session.execute(query).scalars()})
+    return found
+
+
+def add_data_keys(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    if rows:
+        session.execute(insert(DataKeyRow), list(rows))
+
+
+def get_data_key(session: Session, key_id: str) -> DataKeyRow | None:
+    return session.get(DataKeyRow, key_id)
+
+
+def count_seals(session: Session, counts: dict[str, int]) -> None:
+    for key_id, n in counts.items():
+        session.execute(update(DataKeyRow).where(DataKeyRow.id == key_id).values(seals=DataKeyRow.seals + n))
+
+
+def data_keys_under(session: Session, category: str, below_version: int, limit: int) -> list[DataKeyRow]:
+    query = (
+        select(DataKeyRow)
+        .where(DataKeyRow.category == category, DataKeyRow.kek_version < below_version, DataKeyRow.wrapped.is_not(None))
+        .order_by(DataKeyRow.id)
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
+def rewrap(session: Session, changes: Sequence[dict[str, object]]) -> None:
+    for change in changes:
+        session.execute(
+            update(DataKeyRow)
+            .where(DataKeyRow.id == change["id"])
+            .values(kek_version=change["kek_version"], wrapped=change["wrapped"])
+        )
+
+
+def data_key_counts(session: Session) -> list[tuple[str, int, int, int]]:
+    """(category, kek_version, live data keys, field seals) per KEK version in use."""
+    query = (
+        select(DataKeyRow.category, DataKeyRow.kek_version, func.count(), func.coalesce(func.sum(DataKeyRow.seals), 0))
+        .where(DataKeyRow.wrapped.is_not(None))
+        .group_by(DataKeyRow.category, DataKeyRow.kek_version)
+        .order_by(DataKeyRow.category, DataKeyRow.kek_version)
+    )
+    return [(c, int(v), int(n), int(s)) for c, v, n, s in session.execute(query)]
+
+
+# -- assignments (need-to-know per case) ---------------------------------------------------------------------
+def add_assignment(
+    session: Session,
+    *,
+    organisation: str,
+    case_ref: str,
+    user_id: str,
+    role: Role,
+    relation: Relation,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    created_by: str,
+) -> int:
+    result = session.execute(
+        insert(CaseAssignment).returning(CaseAssignment.id),
+        [
+            {
+                "organisation": organisation,
+                "case_ref": case_ref,
+                "user_id": user_id,
+                "role": role.value,
+                "relation": relation.value,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "created_by": created_by,
+            }
+        ],
+    )
+    return int(result.scalar_one())
+
+
+def revoke_assignments(
+    session: Session, *, organisation: str, case_ref: str, user_id: str, role: Role, now: datetime
+) -> int:
+    result: CursorResult[object] = session.execute(  # an UPDATE yields a CursorResult
+        update(CaseAssignment)
+        .where(
+            CaseAssignment.organisation == organisation,
+            CaseAssignment.case_ref == case_ref,
+            CaseAssignment.user_id == user_id,
+            CaseAssignment.role == role.value,
+            CaseAssignment.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)
+
+
+def relations_to_cases(
+    session: Session, *, organisation: str, case_refs: Iterable[str], user_id: str, roles: Iterable[Role], now: datetime
+) -> dict[str, dict[Role, Relation]]:
+    """relations_to_case for many cases at once (bulk import): one query per 500 cases."""
+    roles = list(roles)
+    cases = list(set(case_refs))
+    result = {case: dict.fromkeys(roles, Relation.NONE) for case in cases}
+    if not roles:
+        return result
+    held = {role.value: role for role in roles}
+    for start in range(0, len(cases), 500):
+        query = select(CaseAssignment.case_ref, CaseAssignment.role, CaseAssignment.relation).where(
+            CaseAssignment.user_id == user_id,
+            CaseAssignment.organisation == organisation,
+            CaseAssignment.case_ref.in_(cases[start : start + 500]),
+            CaseAssignment.revoked_at.is_(None),
+            CaseAssignment.starts_at <= now,
+            or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > now),
+            CaseAssignment.role.in_(list(held)),
+        )
+        for case, role_name, relation_name in session.execute(query):
+            _merge(result[case], held[role_name], Relation(relation_name))
+    return result
+
+
+def _merge(relations: dict[Role, Relation], role: Role, relation: Relation) -> None:
+    if relation is Relation.ASSIGNED or relations[role] is Relation.NONE:
+        relations[role] = relation
+
+
+def relations_to_case(
+    session: Session, *, organisation: str, case_ref: str, user_id: str, roles: Iterable[Role], now: datetime
+) -> dict[Role, Relation]:
+    """Each held role's relation to the case: ASSIGNED beats DELEGATED beats NONE. One indexed lookup."""
+    held = {role.value: role for role in roles}
+    relations = dict.fromkeys(held.values(), Relation.NONE)
+    query = select(CaseAssignment.role, CaseAssignment.relation).where(
+        CaseAssignment.user_id == user_id,
+        CaseAssignment.organisation == organisation,
+        CaseAssignment.case_ref == case_ref,
+        CaseAssignment.revoked_at.is_(None),
+        CaseAssignment.starts_at <= now,
+        or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > now),
+        CaseAssignment.role.in_(list(held)),
+    )
+    for role_name, relation_name in session.execute(query):
+        _merge(relations, held[role_name], Relation(relation_name))
+    return relations
+
+
+# -- policy rules --------------------------------------------------------------------------------------------
+def policy_rules(session: Session) -> list[tuple[str, ...]]:
+    query = select(PolicyRule).order_by(PolicyRule.id)
+    rows = session.execute(query).scalars()
+    return [tuple(v for v in (r.ptype, r.v0, r.v1, r.v2, r.v3, r.v4, r.v5) if v) for r in rows]
+
+
+def replace_policy_rules(session: Session, rules: Sequence[tuple[str, ...]]) -> None:
+    session.execute(delete(PolicyRule))
+    session.execute(
+        insert(PolicyRule),
+        [{"ptype": r[0], **{f"v{i}": v for i, v in enumerate(r[1:])}} for r in rules],
+    )

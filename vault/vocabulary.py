@@ -1,0 +1,69 @@
+"""The closed vocabularies of the domain: data categories, roles, actions, purposes and case relations.
+
+They are closed on purpose: the policy check enumerates every combination, so a new word is a reviewed change.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    HEALTH = "health"  # gezondheidsgegevens (GDPR art. 9)
+    CRIMINAL = "criminal"  # strafrechtelijke gegevens (GDPR art. 10)
+
+
+class Role(StrEnum):
+    MEDICAL_ADVISER = "medical_adviser"  # medisch adviseur, BIG-registered
+    MEDICAL_STAFF = "medical_staff"  # works under the adviser's responsibility
+    CRIMINAL_DATA_OFFICER = "criminal_data_officer"
+    CLAIMS_HANDLER = "claims_handler"  # schadebehandelaar
+    SECURITY_OFFICER = "security_officer"
+    PRIVACY_OFFICER = "privacy_officer"  # FG
+    KEY_ADMIN = "key_admin"
+    IMPORTER = "importer"  # operator migrating existing files in: may create, never read
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    READ = "read"  # decrypt field values; on the audit log: read events
+    UPDATE = "update"
+    VIEW_METADATA = "view_metadata"  # kind, dates, status, reference: never a value
+    MANAGE = "manage"  # keys, assignments
+
+
+class Resource(StrEnum):
+    """What is not a data category but still goes through the policy."""
+
+    AUDIT_LOG = "audit_log"
+    KEYS = "keys"
+    ASSIGNMENTS = "assignments"
+
+
+class Purpose(StrEnum):
+    ACCEPTANCE = "acceptance"
+    CLAIM_ASSESSMENT = "claim_assessment"
+    CONTRACT_PERFORMANCE = "contract_performance"
+    SECURITY_INTEGRITY = "security_integrity"  # fraud, Veiligheidszaken
+    LEGAL_OBLIGATION = "legal_obligation"
+    LEGAL_CLAIMS = "legal_claims"
+    AUDIT_REVIEW = "audit_review"
+    ADMINISTRATION = "administration"  # key and assignment management
+    # Commercial purposes exist in the vocabulary only so the policy check can prove nothing grants them.
+    MARKETING = "marketing"
+    COMMERCIAL = "commercial"
+
+
+COMMERCIAL_PURPOSES = frozenset({Purpose.MARKETING, Purpose.COMMERCIAL})
+
+
+class Relation(StrEnum):
+    """How the requester stands to the case: computed from the assignments table, passed into the decision."""
+
+    ASSIGNED = "assigned"
+    DELEGATED = "delegated"
+    NONE = "none"
+
+
+MEDICAL_UNIT_ROLES = frozenset({Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF})
+DATA_ROLES = frozenset({Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF, Role.CRIMINAL_DATA_OFFICER})
