@@ -78,10 +78,14 @@ def verify_chain(
     def fail(problem: Problem, seq: int, detail: str) -> Verification:
         return Verification(False, count, prev_seq, verified, prev_seq - last_checkpoint, problem, seq, detail)
 
-    for event in events:
+    stream = iter(events)
+    for event in stream:
         if event.seq <= prev_seq:
             return fail("reordered", event.seq, f"event {event.seq} appears after event {prev_seq}")
         if event.seq != prev_seq + 1:
+            following = next(stream, None)  # the missing event may just have been moved later
+            if following is not None and following.seq == prev_seq + 1:
+                return fail("reordered", prev_seq + 1, f"event {prev_seq + 1} appears after event {event.seq}")
             return fail("removed", prev_seq + 1, f"events {prev_seq + 1}..{event.seq - 1} are missing")
         if event.prev_hash != prev_hash:
             # The successor's link disagrees with the predecessor: the predecessor was rewritten, or this event

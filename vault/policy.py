@@ -79,6 +79,7 @@ class Policy:
         self._explainer = self._enforcer(allow_model, [r for r in p_rules if r[-1] == "allow"], g_rules)
         self._lock = threading.Lock()
         self._memo: dict[tuple[object, ...], Decision] = {}
+        self._role_memo: dict[tuple[str, ...], tuple[str, str]] = {}
 
     @staticmethod
     def _enforcer(model_text: str, p_rules: list[Rule], g_rules: list[Rule]) -> casbin.Enforcer:
@@ -121,16 +122,30 @@ class Policy:
     ) -> Decision:
         allowed_by: str | None = None
         for role, relation in sorted(relations.items()):
-            request = (role.value, category.value, action.value, purpose.value, relation.value)
-            ok, explain = self._decider.enforce_ex(*request)
-            if not ok and explain:  # an explicit deny matched: it overrides every other role
-                return Decision(False, _render(explain))
-            if ok and allowed_by is None:
-                _, explain = self._explainer.enforce_ex(*request)
-                allowed_by = _render(explain)
+            verdict, rule = self._evaluate_role(role, relation, category, action, purpose)
+            if verdict == "deny":  # an explicit deny rule matched: it overrides every other role
+                return Decision(False, rule)
+            if verdict == "allow" and allowed_by is None:
+                allowed_by = rule
         if allowed_by is not None:
             return Decision(True, allowed_by)
         return Decision(False, DEFAULT_DENY)
+
+    def _evaluate_role(
+        self, role: Role, relation: Relation, category: Category | Resource, action: Action, purpose: Purpose
+    ) -> tuple[str, str]:
+        """("allow" | "deny" | "none", rule) for one role; called with the lock held, memoized."""
+        request = (role.value, category.value, action.value, purpose.value, relation.value)
+        cached = self._role_memo.get(request)
+        if cached is None:
+            ok, explain = self._decider.enforce_ex(*request)
+            if ok:
+                _, explain = self._explainer.enforce_ex(*request)
+                cached = ("allow", _render(explain))
+            else:
+                cached = ("deny", _render(explain)) if explain else ("none", DEFAULT_DENY)
+            self._role_memo[request] = cached
+        return cached
 
 
 def _render(rule: list[str]) -> str:
