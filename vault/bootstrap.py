@@ -25,7 +25,7 @@ from vault.keys import (
     read_master_secret,
 )
 from vault.policy import Policy, read_policy_dir
-from vault.policy_check import violations
+from vault.policy_check import violations_of
 from vault.schema import migrate
 from vault.service import Vault
 
@@ -66,7 +66,7 @@ def initialise(settings: Settings, operator: Actor) -> InitReport:
 def _load_policy(settings: Settings, sessions: sessionmaker[Session], keyring: LocalKeyring, operator: Actor) -> bool:
     """Load policies/ into the database, refusing a policy that breaks an invariant. Audited when it changes."""
     rules = read_policy_dir(settings.effective_policy_dir)
-    problems = violations(Policy(settings.effective_model_file.read_text(), rules))
+    problems = violations_of(settings.effective_model_file.read_text(), tuple(rules))
     if problems:
         raise PolicyUnavailable(f"policy breaks {len(problems)} invariant(s), first: {problems[0]}")
     audit = AuditLog(keyring.audit_signer(), settings.audit_checkpoint_interval)

@@ -7,6 +7,7 @@ its wording.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 
@@ -19,6 +20,12 @@ _NO_FIELD_ROLES = frozenset({Role.KEY_ADMIN, Role.SECURITY_OFFICER, Role.PRIVACY
 
 def violations(policy: Policy) -> list[str]:
     return list(_violations(policy))
+
+
+@functools.cache
+def violations_of(model_text: str, rules: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """violations() for a policy given as data; the answer depends on nothing else, so it is computed once."""
+    return tuple(violations(Policy(model_text, rules)))
 
 
 def _role_sets() -> Iterator[frozenset[Role]]:
