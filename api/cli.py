@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -94,7 +94,7 @@ def _open_lines(file: Path) -> Iterator[Iterator[bytes]]:
 
 
 @contextmanager
-def _progress(file: Path) -> Iterator[typer.CallbackParam | None]:
+def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
     if not sys.stderr.isatty() or str(file) == "-":
         yield None
         return
@@ -209,3 +209,7 @@ def main() -> None:
     except VaultError as exc:
         typer.echo(f"error: {exc.code}: {exc}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

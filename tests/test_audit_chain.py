@@ -44,7 +44,7 @@ def rechain(events: list[StoredEvent]) -> list[StoredEvent]:
     return out
 
 
-def verify(events: list[StoredEvent], marks: dict[int, Checkpoint], head: int | None = None):  # noqa: ANN201
+def verify(events: list[StoredEvent], marks: dict[int, Checkpoint], head: int | None = None):
     return verify_chain(events, marks, PUBLIC, max_checkpoint_gap=INTERVAL, expected_head=head)
 
 
@@ -127,8 +127,10 @@ def test_rewrite_with_forged_checkpoints_fails_without_the_signing_key() -> None
     forger = Signer(Signer.generate_private_bytes())
     rewritten = rechain(edited_body(events))
     _, forged_marks = build(signer=forger)
-    forged_marks = {s: Checkpoint(s, rewritten[s - 1].hash, forger.sign(checkpoint_message(s, rewritten[s - 1].hash)))
-                    for s in forged_marks}
+    forged_marks = {
+        s: Checkpoint(s, rewritten[s - 1].hash, forger.sign(checkpoint_message(s, rewritten[s - 1].hash)))
+        for s in forged_marks
+    }
     result = verify(rewritten, forged_marks)
     assert not result.ok and result.problem == "bad_checkpoint" and result.first_bad_seq == 5
 

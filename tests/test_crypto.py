@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vault.crypto import FieldContext, WrapContext, DataKey
+from vault.crypto import DataKey, FieldContext, WrapContext
 from vault.errors import DecryptionFailed
 from vault.keys import LocalKeyring
 from vault.vocabulary import Category
@@ -105,8 +105,11 @@ def test_wrapped_data_key_moved_to_another_subject_does_not_open(keyring: LocalK
     context = WrapContext("dek-1", "subject-1", "health", 1)
     wrapped = keyring.wrap(KEY, context)
     assert keyring.unwrap(wrapped, context) == KEY
-    for moved in (replace(context, subject_id="subject-2"), replace(context, data_key_id="dek-2"),
-                  replace(context, category="criminal")):
+    for moved in (
+        replace(context, subject_id="subject-2"),
+        replace(context, data_key_id="dek-2"),
+        replace(context, category="criminal"),
+    ):
         with pytest.raises(DecryptionFailed):
             keyring.unwrap(wrapped, moved)
 

@@ -30,8 +30,9 @@ def test_field_associated_data_matches_the_documented_encoding() -> None:
     context = FieldContext(**v["context"])
     assert context.associated_data().hex() == v["associated_data"]
     c = v["context"]
-    documented = _length_prefixed(b"kluis.field", 1, c["record_id"], c["field"], c["category"], c["subject_id"],
-                                  c["data_key_id"])
+    documented = _length_prefixed(
+        b"kluis.field", 1, c["record_id"], c["field"], c["category"], c["subject_id"], c["data_key_id"]
+    )
     assert documented.hex() == v["associated_data"]
 
 
@@ -49,8 +50,9 @@ def test_dek_wrap_associated_data_matches_the_documented_encoding() -> None:
     v = VECTORS["dek_wrap_v1"]
     c = v["context"]
     assert WrapContext(**c).associated_data().hex() == v["associated_data"]
-    documented = _length_prefixed(b"kluis.dek", 1, c["data_key_id"], c["subject_id"], c["category"],
-                                  str(c["kek_version"]))
+    documented = _length_prefixed(
+        b"kluis.dek", 1, c["data_key_id"], c["subject_id"], c["category"], str(c["kek_version"])
+    )
     assert documented.hex() == v["associated_data"]
 
 

@@ -50,23 +50,29 @@ def test_policy_matrix(policy: Policy, role: Role, category: Category, action: A
 
 
 def test_allowed_decision_names_its_matched_rule(policy: Policy) -> None:
-    decision = policy.decide({Role.MEDICAL_ADVISER: Relation.DELEGATED}, Category.HEALTH, Action.READ,
-                             Purpose.LEGAL_CLAIMS)
+    decision = policy.decide(
+        {Role.MEDICAL_ADVISER: Relation.DELEGATED}, Category.HEALTH, Action.READ, Purpose.LEGAL_CLAIMS
+    )
     assert decision.allowed
     assert decision.rule == "p, medical_adviser, health, read, health_purposes, case_member, allow"
 
 
 def test_unmatched_request_is_default_deny(policy: Policy) -> None:
-    decision = policy.decide({Role.CLAIMS_HANDLER: Relation.ASSIGNED}, Category.HEALTH, Action.READ,
-                             Purpose.CLAIM_ASSESSMENT)
+    decision = policy.decide(
+        {Role.CLAIMS_HANDLER: Relation.ASSIGNED}, Category.HEALTH, Action.READ, Purpose.CLAIM_ASSESSMENT
+    )
     assert decision == decision.__class__(False, DEFAULT_DENY)
 
 
 def test_criminal_data_only_for_its_lawful_purposes(policy: Policy) -> None:
     officer = {Role.CRIMINAL_DATA_OFFICER: Relation.ASSIGNED}
     allowed = {p for p in Purpose if policy.decide(officer, Category.CRIMINAL, Action.READ, p).allowed}
-    assert allowed == {Purpose.ACCEPTANCE, Purpose.CONTRACT_PERFORMANCE, Purpose.SECURITY_INTEGRITY,
-                       Purpose.LEGAL_OBLIGATION}
+    assert allowed == {
+        Purpose.ACCEPTANCE,
+        Purpose.CONTRACT_PERFORMANCE,
+        Purpose.SECURITY_INTEGRITY,
+        Purpose.LEGAL_OBLIGATION,
+    }
 
 
 def test_key_admin_with_a_data_role_is_denied_by_override(policy: Policy) -> None:
@@ -86,11 +92,13 @@ def test_no_roles_means_deny(policy: Policy) -> None:
 
 
 def test_operators_resources(policy: Policy) -> None:
-    assert policy.decide({Role.SECURITY_OFFICER: Relation.NONE}, Resource.AUDIT_LOG, Action.READ,
-                         Purpose.AUDIT_REVIEW).allowed
+    assert policy.decide(
+        {Role.SECURITY_OFFICER: Relation.NONE}, Resource.AUDIT_LOG, Action.READ, Purpose.AUDIT_REVIEW
+    ).allowed
     assert policy.decide({Role.KEY_ADMIN: Relation.NONE}, Resource.KEYS, Action.MANAGE, Purpose.ADMINISTRATION).allowed
-    assert not policy.decide({Role.MEDICAL_ADVISER: Relation.ASSIGNED}, Resource.AUDIT_LOG, Action.READ,
-                             Purpose.AUDIT_REVIEW).allowed
+    assert not policy.decide(
+        {Role.MEDICAL_ADVISER: Relation.ASSIGNED}, Resource.AUDIT_LOG, Action.READ, Purpose.AUDIT_REVIEW
+    ).allowed
 
 
 # -- pycasbin pitfalls -----------------------------------------------------------------------------------------
@@ -145,8 +153,13 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "p, privacy_officer, health, view_metadata, health_purposes, *, allow",
         "p, key_admin, keys, manage, administration, *, allow\np, key_admin, health, read, *, assigned, allow",
     ],
-    ids=["claims-reads-health", "adviser-reads-criminal", "no-need-to-know", "privacy-officer-ok-metadata",
-         "key-admin-reads"],
+    ids=[
+        "claims-reads-health",
+        "adviser-reads-criminal",
+        "no-need-to-know",
+        "privacy-officer-ok-metadata",
+        "key-admin-reads",
+    ],
 )
 def test_policy_check_catches_a_rule_that_breaks_an_invariant(tmp_path: Path, bad_rule: str) -> None:
     for source in (ROOT / "policies").glob("*.csv"):

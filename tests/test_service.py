@@ -27,9 +27,15 @@ HANDLER = actor("claims.de.vries", "claims_handler")
 
 
 def health_record(case: str = "CLAIM-1", subject: str = "CUST-1") -> NewRecord:
-    return NewRecord(subject_ref=subject, case_ref=case, category=Category.HEALTH, kind="medical_report",
-                     fields={"summary": CANARY, "physician": "Dr. Fictional"}, source="GP under consent",
-                     purpose=Purpose.CLAIM_ASSESSMENT)
+    return NewRecord(
+        subject_ref=subject,
+        case_ref=case,
+        category=Category.HEALTH,
+        kind="medical_report",
+        fields={"summary": CANARY, "physician": "Dr. Fictional"},
+        source="GP under consent",
+        purpose=Purpose.CLAIM_ASSESSMENT,
+    )
 
 
 def events(kluis: Kluis) -> list[dict[str, object]]:
@@ -72,7 +78,7 @@ def test_assigned_adviser_reads_and_the_read_is_audited_with_its_rule(kluis: Klu
     ],
     ids=["unassigned-adviser", "claims", "criminal-officer", "security", "privacy", "key-admin", "adviser+key-admin"],
 )
-def test_everyone_else_is_denied_and_the_denial_is_audited(kluis: Kluis, stored: str, who) -> None:  # noqa: ANN001
+def test_everyone_else_is_denied_and_the_denial_is_audited(kluis: Kluis, stored: str, who) -> None:
     with pytest.raises(AccessDenied):
         kluis.vault.read_record(who, stored, Purpose.CLAIM_ASSESSMENT)
     last = events(kluis)[-1]
@@ -134,8 +140,15 @@ def test_unassigned_create_is_denied_and_stores_nothing(kluis: Kluis) -> None:
 
 def test_criminal_officer_reads_criminal_not_health(kluis: Kluis, stored: str) -> None:
     assign(kluis, "c.officer", Role.CRIMINAL_DATA_OFFICER, case="APP-1")
-    record = NewRecord(subject_ref="CUST-1", case_ref="APP-1", category=Category.CRIMINAL, kind="declared_fact",
-                       fields={"fact": "CANARY-CRIM"}, source="applicant", purpose=Purpose.ACCEPTANCE)
+    record = NewRecord(
+        subject_ref="CUST-1",
+        case_ref="APP-1",
+        category=Category.CRIMINAL,
+        kind="declared_fact",
+        fields={"fact": "CANARY-CRIM"},
+        source="applicant",
+        purpose=Purpose.ACCEPTANCE,
+    )
     created = kluis.vault.create_record(OFFICER, record)
     assert kluis.vault.read_record(OFFICER, created.record_id, Purpose.ACCEPTANCE).fields == {"fact": "CANARY-CRIM"}
     with pytest.raises(AccessDenied):
@@ -170,8 +183,11 @@ def test_audit_table_unwritable_releases_no_data_and_stores_nothing(kluis: Kluis
 def test_database_refuses_update_and_delete_on_audit_tables(kluis: Kluis, stored: str) -> None:
     for _ in range(10):  # so that both tables have rows (SQLite row triggers fire per row)
         kluis.vault.read_record(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
-    for statement in ("UPDATE audit_events SET actor = 'nobody'", "DELETE FROM audit_events",
-                      "DELETE FROM audit_checkpoints"):
+    for statement in (
+        "UPDATE audit_events SET actor = 'nobody'",
+        "DELETE FROM audit_events",
+        "DELETE FROM audit_checkpoints",
+    ):
         with pytest.raises(sa.exc.DBAPIError), kluis.engine.begin() as connection:
             connection.execute(sa.text(statement))
     with kluis.read_sessions() as session:

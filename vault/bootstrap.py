@@ -41,8 +41,8 @@ class InitReport:
 def initialise(settings: Settings, operator: Actor) -> InitReport:
     """Create what a first run needs; on a prepared directory only migrate and refresh the policy."""
     report = InitReport()
+    secret_path = master_secret_path(settings)  # refuses an unsafe layout before anything is created
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    secret_path = master_secret_path(settings)
     if not secret_path.exists() and secret_path == settings.local_master_secret_file:
         create_local_master_secret(secret_path)
         report.created.append("development master secret")

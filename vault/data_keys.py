@@ -38,7 +38,7 @@ class DataKeys:
         rows = repository.data_keys_for(session, wanted, category.value)
         keys = {sid: self._unwrap(row) for sid, row in rows.items()}
         version = self._provider.active_version(category)
-        new_rows = []
+        new_rows: list[dict[str, object]] = []
         for subject_id in wanted - rows.keys():
             key_id, material = str(uuid.uuid4()), DataKey.generate_material()
             wrapped = self._provider.wrap(material, WrapContext(key_id, subject_id, category.value, version))

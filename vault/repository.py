@@ -155,7 +155,7 @@ def add_assignment(
 def revoke_assignments(
     session: Session, *, organisation: str, case_ref: str, user_id: str, role: Role, now: datetime
 ) -> int:
-    result: CursorResult[object] = session.execute(  # an UPDATE yields a CursorResult
+    result = session.execute(
         update(CaseAssignment)
         .where(
             CaseAssignment.organisation == organisation,
@@ -166,6 +166,7 @@ def revoke_assignments(
         )
         .values(revoked_at=now)
     )
+    assert isinstance(result, CursorResult)  # an UPDATE always yields one
     return int(result.rowcount)
 
 

@@ -348,7 +348,7 @@ class Vault:
     def authorize_operation(self, actor: Actor, resource: Resource, event_type: str, detail: str | None = None) -> None:
         """Decide and audit an operator action (key rotation, audit verify/export) before it runs."""
         now = self._clock()
-        action_code = "R" if resource is Resource.AUDIT_LOG else "E"
+        action_code: ActionCode = "R" if resource is Resource.AUDIT_LOG else "E"
         with self._transaction() as session:
             decision = self._admin_decision(actor, resource)
             self._audit.append(session, [_admin_event(actor, event_type, action_code, decision, now, target=detail)])

@@ -1,0 +1,46 @@
+"""Several processes appending to one audit log at once still make one linear chain (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import sqlalchemy as sa
+
+from tests.conftest import actor
+from vault.audit_event import AuditEvent
+from vault.audit_review import verify_stored
+from vault.bootstrap import Kluis, open_kluis
+from vault.config import Settings
+
+PROCESSES, EVENTS_EACH = 4, 500
+
+
+def _append_many(settings: Settings, worker: int) -> None:
+    kluis = open_kluis(settings)
+    who = actor(f"worker-{worker}", "security_officer")
+    try:
+        for n in range(EVENTS_EACH):
+            with kluis.sessions() as session, session.begin():
+                kluis.audit.append(session, [AuditEvent("E", "test.append", "allowed", who, reason=str(n))])
+    finally:
+        kluis.close()
+
+
+def test_four_processes_appending_make_one_chain_that_verifies(kluis: Kluis) -> None:
+    with kluis.sessions() as session:
+        start = session.scalar(sa.text("SELECT seq FROM audit_head"))
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_many, args=(kluis.settings, w)) for w in range(PROCESSES)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(timeout=300)
+        assert process.exitcode == 0
+    with kluis.read_sessions() as session:
+        seqs = list(session.execute(sa.text("SELECT seq FROM audit_events ORDER BY seq")).scalars())
+        writers = set(session.execute(sa.text("SELECT actor FROM audit_events WHERE seq > :s"), {"s": start}).scalars())
+        result = verify_stored(session, kluis.keyring.audit_signer().public_bytes(), kluis.audit.checkpoint_interval)
+    assert seqs == list(range(1, start + PROCESSES * EVENTS_EACH + 1))  # no gap, no fork, nothing lost
+    assert writers == {f"worker-{w}" for w in range(PROCESSES)}
+    assert result.ok, result.detail
+    assert result.events == start + PROCESSES * EVENTS_EACH
