@@ -70,9 +70,9 @@ class AuditLog:
                 checkpoints.append(self._checkpoint(seq, chained))
             prev = chained
         if rows:
-            session.execute(insert(AuditEventRow), rows)
+            session.execute(insert(AuditEventRow.__table__), rows)
         if checkpoints:
-            session.execute(insert(AuditCheckpoint), checkpoints)
+            session.execute(insert(AuditCheckpoint.__table__), checkpoints)
         session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
         return Head(seq, prev)
 

@@ -23,15 +23,17 @@ _FIELD_AD_LABEL = b"kluis.field"
 _DEK_AD_LABEL = b"kluis.dek"
 
 
+_U16 = struct.Struct(">H").pack
+
+
 def _encode_parts(label: bytes, version: int, parts: tuple[str, ...]) -> bytes:
     """Length-prefixed, so no two different contexts share an encoding."""
-    out = bytearray(label)
-    out += struct.pack(">B", version)
+    chunks = [label, bytes((version,))]
     for part in parts:
         raw = part.encode("utf-8")
-        out += struct.pack(">H", len(raw))
-        out += raw
-    return bytes(out)
+        chunks.append(_U16(len(raw)))
+        chunks.append(raw)
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from vault import repository
 from vault.crypto import MAX_SEALS_PER_KEY, DataKey, WrapContext
 from vault.errors import KeyUnavailable
 from vault.keys import KeyProvider
-from vault.models import DataKeyRow
+from vault.repository import StoredDataKey
 from vault.vocabulary import Category
 
 
@@ -80,7 +80,7 @@ class DataKeys:
             if len(rows) < batch:
                 return version, total
 
-    def _rewrap(self, row: DataKeyRow, version: int) -> dict[str, object]:
+    def _rewrap(self, row: StoredDataKey, version: int) -> dict[str, object]:
         assert row.wrapped is not None
         material = self._provider.unwrap(
             row.wrapped, WrapContext(row.id, row.subject_id, row.category, row.kek_version)
@@ -88,7 +88,7 @@ class DataKeys:
         wrapped = self._provider.wrap(material, WrapContext(row.id, row.subject_id, row.category, version))
         return {"id": row.id, "kek_version": version, "wrapped": wrapped}
 
-    def _unwrap(self, row: DataKeyRow) -> DataKey:
+    def _unwrap(self, row: StoredDataKey) -> DataKey:
         if row.wrapped is None:
             raise KeyUnavailable("data key destroyed")  # crypto-shredded
         if row.seals >= MAX_SEALS_PER_KEY:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -22,7 +24,8 @@ Timestamp = DateTime(timezone=True)
 
 
 class Base(DeclarativeBase):
-    pass
+    # Declared so Core statements on a model's table type-check: bulk paths insert into the table directly.
+    __table__: ClassVar[Table]
 
 
 class Subject(Base):
@@ -137,7 +140,7 @@ class AuditEventRow(Base):
 
     seq: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=False)
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
-    hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)  # derived from (seq, prev_hash, body); seq is the key
     body: Mapped[bytes] = mapped_column(LargeBinary)
     # Copies of body members for search; verification never trusts them, it hashes body.
     occurred_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CursorResult, delete, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from vault.models import CaseAssignment, DataKeyRow, PolicyRule, Record, RecordField, Reference, Subject
@@ -30,7 +31,7 @@ def add_subjects(session: Session, organisation: str, subject_refs: Iterable[str
     created = {ref: str(uuid.uuid4()) for ref in subject_refs}
     if created:
         session.execute(
-            insert(Subject),
+            insert(Subject.__table__),
             [
                 {"id": sid, "organisation": organisation, "subject_ref": ref, "created_at": now}
                 for ref, sid in created.items()
@@ -46,10 +47,12 @@ def add_records(
     fields: Sequence[dict[str, object]],
     references: Sequence[dict[str, object]],
 ) -> None:
+    # Core inserts on the tables: the ORM bulk layer costs more than the SQL here, and these rows have no
+    # in-session objects to keep in sync.
     if records:
-        session.execute(insert(Record), list(records))
-        session.execute(insert(RecordField), list(fields))
-        session.execute(insert(Reference), list(references))
+        session.execute(insert(Record.__table__), list(records))
+        session.execute(insert(RecordField.__table__), list(fields))
+        session.execute(insert(Reference.__table__), list(references))
 
 
 def get_record(session: Session, organisation: str, record_id: str) -> tuple[Record, str] | None:
@@ -66,48 +69,76 @@ def sealed_fields(session: Session, record_id: str) -> list[RecordField]:
 
 
 # -- data keys -----------------------------------------------------------------------------------------------
-def data_keys_for(session: Session, subject_ids: Iterable[str], category: str) -> dict[str, DataKeyRow]:
+@dataclass(frozen=True, slots=True)
+class StoredDataKey:
+    """A data key row as read: plain values, no ORM identity (these are read by the thousand in imports)."""
+
+    id: str
+    subject_id: str
+    category: str
+    kek_version: int
+    wrapped: bytes | None
+    seals: int
+
+
+_DATA_KEY_COLUMNS = (
+    DataKeyRow.id,
+    DataKeyRow.subject_id,
+    DataKeyRow.category,
+    DataKeyRow.kek_version,
+    DataKeyRow.wrapped,
+    DataKeyRow.seals,
+)
+
+
+def _stored(row: Row[str, str, str, int, bytes | None, int]) -> StoredDataKey:
+    return StoredDataKey(row[0], row[1], row[2], int(row[3]), None if row[4] is None else bytes(row[4]), int(row[5]))
+
+
+def data_keys_for(session: Session, subject_ids: Iterable[str], category: str) -> dict[str, StoredDataKey]:
     ids = list(set(subject_ids))
-    found: dict[str, DataKeyRow] = {}
+    found: dict[str, StoredDataKey] = {}
     for start in range(0, len(ids), 500):
-        query = select(DataKeyRow).where(
+        query = select(*_DATA_KEY_COLUMNS).where(
             DataKeyRow.category == category, DataKeyRow.subject_id.in_(ids[start : start + 500])
         )
-        found.update({row.subject_id: row for row in session.execute(query).scalars()})
+        found.update({row[1]: _stored(row) for row in session.execute(query)})
     return found
 
 
 def add_data_keys(session: Session, rows: Sequence[dict[str, object]]) -> None:
     if rows:
-        session.execute(insert(DataKeyRow), list(rows))
+        session.execute(insert(DataKeyRow.__table__), list(rows))
 
 
-def get_data_key(session: Session, key_id: str) -> DataKeyRow | None:
-    return session.get(DataKeyRow, key_id)
+def get_data_key(session: Session, key_id: str) -> StoredDataKey | None:
+    row = session.execute(select(*_DATA_KEY_COLUMNS).where(DataKeyRow.id == key_id)).first()
+    return _stored(row) if row else None
 
 
 def count_seals(session: Session, counts: dict[str, int]) -> None:
-    for key_id, n in counts.items():
-        session.execute(update(DataKeyRow).where(DataKeyRow.id == key_id).values(seals=DataKeyRow.seals + n))
+    """Atomic increments (several processes may seal under one key), as one executemany."""
+    if not counts:
+        return
+    table = DataKeyRow.__table__
+    statement = update(table).where(table.c.id == bindparam("key_id")).values(seals=table.c.seals + bindparam("sealed"))
+    session.execute(statement, [{"key_id": key_id, "sealed": n} for key_id, n in counts.items()])
 
 
-def data_keys_under(session: Session, category: str, below_version: int, limit: int) -> list[DataKeyRow]:
+def data_keys_under(session: Session, category: str, below_version: int, limit: int) -> list[StoredDataKey]:
     query = (
-        select(DataKeyRow)
+        select(*_DATA_KEY_COLUMNS)
         .where(DataKeyRow.category == category, DataKeyRow.kek_version < below_version, DataKeyRow.wrapped.is_not(None))
         .order_by(DataKeyRow.id)
         .limit(limit)
     )
-    return list(session.execute(query).scalars())
+    return [_stored(row) for row in session.execute(query)]
 
 
 def rewrap(session: Session, changes: Sequence[dict[str, object]]) -> None:
-    for change in changes:
-        session.execute(
-            update(DataKeyRow)
-            .where(DataKeyRow.id == change["id"])
-            .values(kek_version=change["kek_version"], wrapped=change["wrapped"])
-        )
+    """ORM bulk UPDATE by primary key: one executemany, no per-row session synchronisation."""
+    if changes:
+        session.execute(update(DataKeyRow), list(changes))
 
 
 def data_key_counts(session: Session) -> list[tuple[str, int, int, int]]:

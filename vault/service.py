@@ -111,21 +111,12 @@ class Vault:
             created: list[CreatedRecord | None] = []
             events: list[AuditEvent] = []
             for record, decision in zip(records, decisions, strict=True):
-                if not decision.allowed:
-                    created.append(None)
-                    events.append(_record_event(actor, "record.create", "C", record, decision, now))
-                    continue
-                subject_id = subjects[record.subject_ref]
-                item = self._seal_record(actor, record, subject_id, keys[record.category][subject_id], now, rows)
+                item = None
+                if decision.allowed:
+                    subject_id = subjects[record.subject_ref]
+                    item = self._seal_record(actor, record, subject_id, keys[record.category][subject_id], now, rows)
                 created.append(item)
-                events.append(
-                    replace(
-                        _record_event(actor, "record.create", "C", record, decision, now),
-                        record_id=item.record_id,
-                        reference=item.reference,
-                        subject=subject_id,
-                    )
-                )
+                events.append(_create_event(actor, record, decision, item, subjects.get(record.subject_ref), now))
             repository.add_records(session, rows["records"], rows["fields"], rows["references"])
             self._data_keys.record_seals(session, [k for per in keys.values() for k in per.values()])
             self._audit.append(session, events)
@@ -393,19 +384,27 @@ def _is_uuid(text: str) -> bool:
         return False
 
 
-def _record_event(
-    actor: Actor, event_type: str, code: ActionCode, record: NewRecord, decision: Decision, now: datetime
+def _create_event(
+    actor: Actor,
+    record: NewRecord,
+    decision: Decision,
+    created: CreatedRecord | None,
+    subject_id: str | None,
+    now: datetime,
 ) -> AuditEvent:
     return AuditEvent(
-        code,
-        event_type,
+        "C",
+        "record.create",
         "allowed" if decision.allowed else "denied",
         actor,
         purpose=record.purpose.value,
         rule=decision.rule,
         reason=None if decision.allowed else "policy",
         object_type="record",
+        record_id=created.record_id if created else None,
+        reference=created.reference if created else None,
         case_ref=record.case_ref,
+        subject=subject_id if created else None,
         category=record.category.value,
         fields=tuple(sorted(record.fields)),
         occurred_at=now,

@@ -40,7 +40,6 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=36), nullable=True),
         sa.Column("case_ref", sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint("seq"),
-        sa.UniqueConstraint("hash"),
         sa.UniqueConstraint("prev_hash"),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:

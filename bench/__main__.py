@@ -1,0 +1,69 @@
+"""Run the benchmarks and write docs/PERFORMANCE.md.
+
+.venv/bin/python -m bench                # full sizes (several minutes)
+.venv/bin/python -m bench --scale 0.01   # a quick smoke run; figures not written unless --output is given
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import decisions, imports, rotation, verify
+from bench.common import Section
+
+
+def render(sections: list[Section], args: argparse.Namespace) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit}` by `python -m bench"
+        f"{' --scale ' + str(args.scale) if args.scale != 1 else ''}`, on {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}, database: {args.database_url or 'SQLite (WAL, synchronous=FULL)'}.",
+        "Every figure stands beside a baseline measured in the same run; the ratio is what to compare across machines.",
+        "",
+    ]
+    for section in sections:
+        lines += [
+            f"## {section.title}",
+            "",
+            "| what | Kluis | baseline (same run) | ratio |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in section.rows]
+        lines += ["", *section.notes, ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--only", choices=["decisions", "import", "verify", "rotation"], action="append")
+    args = parser.parse_args()
+    size = lambda n: max(10, int(n * args.scale))  # noqa: E731
+    wanted = set(args.only or ["decisions", "import", "verify", "rotation"])
+    sections = []
+    if "decisions" in wanted:
+        sections.append(decisions.run(args.database_url, (size(1_000), size(1_000_000))))
+    if "import" in wanted:
+        sections.append(imports.run(args.database_url, size(100_000)))
+    if "verify" in wanted:
+        sections.append(verify.run(args.database_url, size(1_000_000)))
+    if "rotation" in wanted:
+        sections.append(rotation.run(args.database_url, size(100_000)))
+    text = render(sections, args)
+    print(text)
+    output = args.output or (Path("docs/PERFORMANCE.md") if args.scale == 1 and not args.only else None)
+    if output:
+        output.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Shared benchmark plumbing: a fresh Kluis on a scratch database, timers, percentiles."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vault.audit_event import Actor
+from vault.bootstrap import Kluis, initialise, open_kluis
+from vault.config import Settings
+
+OPERATOR = Actor(user="operator:bench", roles=("key_admin",), organisation="default")
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)  # what, ours, baseline, ratio
+    notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def fresh_kluis(database_url: str | None, **settings: object) -> Iterator[Kluis]:
+    with tempfile.TemporaryDirectory(prefix="kluis-bench-") as scratch:
+        url = database_url or f"sqlite:///{Path(scratch) / 'kluis.db'}"
+        config = Settings(data_dir=Path(scratch) / "data", database_url=url, **settings)
+        initialise(config, OPERATOR)
+        kluis = open_kluis(config)
+        try:
+            yield kluis
+        finally:
+            kluis.close()
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def per_call_ns(fn: Callable[[], object], calls: int) -> list[int]:
+    samples = []
+    clock = time.perf_counter_ns
+    for _ in range(calls):
+        start = clock()
+        fn()
+        samples.append(clock() - start)
+    return samples
+
+
+def p(samples: list[int], q: float) -> float:
+    """The q-quantile in microseconds."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000
+
+
+def median_us(samples: list[int]) -> float:
+    return statistics.median(samples) / 1000
