@@ -44,3 +44,40 @@ def test_four_processes_appending_make_one_chain_that_verifies(kluis: Kluis) -> 
     assert writers == {f"worker-{w}" for w in range(PROCESSES)}
     assert result.ok, result.detail
     assert result.events == start + PROCESSES * EVENTS_EACH
+
+
+def _import_same_subjects(settings: Settings, worker: int) -> None:
+    from vault.records import NewRecord
+    from vault.vocabulary import Category, Purpose
+
+    kluis = open_kluis(settings)
+    who = actor(f"importer-{worker}", "importer")
+    try:
+        for n in range(20):
+            record = NewRecord(
+                subject_ref=f"NEW-{n}",
+                case_ref=f"CASE-{n}",
+                category=Category.HEALTH,
+                kind="legacy_file",
+                fields={"v": f"{worker}-{n}"},
+                source="legacy",
+                purpose=Purpose.ACCEPTANCE,
+            )
+            kluis.vault.create_records(who, [record])
+    finally:
+        kluis.close()
+
+
+def test_processes_creating_the_same_new_subjects_share_one_subject_and_key(kluis: Kluis) -> None:
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_import_same_subjects, args=(kluis.settings, w)) for w in range(3)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(timeout=300)
+        assert process.exitcode == 0
+    with kluis.sessions() as session:
+        assert session.scalar(sa.text("SELECT count(*) FROM records")) == 60
+        assert session.scalar(sa.text("SELECT count(*) FROM subjects")) == 20
+        assert session.scalar(sa.text("SELECT count(*) FROM data_keys")) == 20
+        assert session.scalar(sa.text("SELECT sum(seals) FROM data_keys")) == 60

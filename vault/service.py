@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault import repository
@@ -34,6 +34,8 @@ from vault.policy import Decision, Policy
 from vault.records import CreatedRecord, NewRecord, RecordView
 from vault.references import new_reference
 from vault.vocabulary import Action, Category, Purpose, Relation, Resource, Role
+
+_CONFLICT_RETRIES = 2
 
 
 def utc_now() -> datetime:
@@ -84,7 +86,20 @@ class Vault:
         return created
 
     def create_records(self, actor: Actor, records: Sequence[NewRecord]) -> BatchResult:
-        """Decide each record, seal the allowed ones, store them and their audit events in one transaction."""
+        """Decide each record, seal the allowed ones, store them and their audit events in one transaction.
+
+        Two writers creating the first record of the same new subject race on its unique subject and data-key rows;
+        the loser's transaction rolls back whole and is run again, and then finds the winner's rows.
+        """
+        for attempt in range(_CONFLICT_RETRIES + 1):
+            try:
+                return self._create_records_once(actor, records)
+            except AuditUnavailable as exc:
+                if attempt == _CONFLICT_RETRIES or not isinstance(exc.__cause__, IntegrityError):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _create_records_once(self, actor: Actor, records: Sequence[NewRecord]) -> BatchResult:
         now = self._clock()
         roles = _roles(actor)
         with self._transaction() as session:
