@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import statistics
 import tempfile
 import time
@@ -44,12 +45,19 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def per_call_ns(fn: Callable[[], object], calls: int) -> list[int]:
+    """Per-call timings with the garbage collector paused, as timeit does: a collection triggered by earlier
+    allocations (a million seeded rows) would otherwise land in whichever call happens to be running."""
     samples = []
     clock = time.perf_counter_ns
-    for _ in range(calls):
-        start = clock()
-        fn()
-        samples.append(clock() - start)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(calls):
+            start = clock()
+            fn()
+            samples.append(clock() - start)
+    finally:
+        gc.enable()
     return samples
 
 

@@ -1,0 +1,172 @@
+"""Bearer-token authentication: OIDC JWTs verified with PyJWT against pinned issuers, audiences and keys.
+
+Hardening beyond jwt.decode: the algorithm allow-list is fixed (RS256, ES256, EdDSA) and must equal the algorithm
+of the key chosen by ``kid``; symmetric JWKs are never loaded (so a public key can never become an HMAC secret);
+tokens carrying ``jku``, ``x5u``, ``x5c`` or an embedded ``jwk`` are refused; the issuer is passed as a list (a plain
+string matched partially in PyJWT 2.10.0). Keys come from a JWKS file or URL; an unknown ``kid`` triggers at most one
+refresh a minute. In dev mode only, a local dev key with its own issuer is trusted as well.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from jwt import PyJWK
+
+ALLOWED_ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
+_ASYMMETRIC_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
+_FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "x5c", "jwk"})
+REFRESH_INTERVAL_SECONDS = 60.0
+MAX_TOKEN_CHARS = 16_384
+
+
+class AuthenticationFailed(Exception):
+    """The token is missing or not acceptable. ``reason`` is a short code for the audit log, never token content."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    subject: str
+    roles: tuple[str, ...]
+    organisation: str | None
+    claims: dict[str, Any]
+
+
+def parse_jwks(document: dict[str, Any]) -> dict[str, PyJWK]:
+    """Asymmetric keys with a kid and an allowed algorithm, by kid. Everything else is ignored, never trusted."""
+    keys: dict[str, PyJWK] = {}
+    for entry in document.get("keys", []):
+        if not isinstance(entry, dict) or entry.get("kty") not in _ASYMMETRIC_KEY_TYPES or "kid" not in entry:
+            continue
+        try:
+            key = PyJWK.from_dict(entry)
+        except jwt.PyJWTError:
+            continue
+        if key.algorithm_name in ALLOWED_ALGORITHMS:
+            keys[str(entry["kid"])] = key
+    return keys
+
+
+class KeySource:
+    """A JWKS from a file or URL, cached; refreshed on an unknown kid at most once per interval."""
+
+    def __init__(self, load: Callable[[], dict[str, Any]], clock: Callable[[], float] = time.monotonic) -> None:
+        self._load = load
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._keys: dict[str, PyJWK] = {}
+        self._loaded_at: float | None = None
+
+    @classmethod
+    def from_file(cls, path: Path) -> KeySource:
+        return cls(lambda: json.loads(path.read_text()))
+
+    @classmethod
+    def from_url(cls, url: str, timeout: float = 5.0) -> KeySource:
+        if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+            raise ValueError("the JWKS URL must use https")
+
+        def fetch() -> dict[str, Any]:
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+                return dict(json.loads(response.read(1 << 20)))
+
+        return cls(fetch)
+
+    def key(self, kid: str) -> PyJWK | None:
+        with self._lock:
+            now = self._clock()
+            if kid not in self._keys and (self._loaded_at is None or now - self._loaded_at >= REFRESH_INTERVAL_SECONDS):
+                self._loaded_at = now
+                try:
+                    self._keys = parse_jwks(self._load())
+                except (OSError, ValueError):
+                    pass  # keep the keys we had; the unknown kid stays unknown
+            return self._keys.get(kid)
+
+
+@dataclass(frozen=True)
+class TrustAnchor:
+    """One issuer, its audience and where its keys come from."""
+
+    issuer: str
+    audience: str
+    keys: KeySource
+
+
+class Authenticator:
+    def __init__(self, anchors: list[TrustAnchor], roles_claim: str = "roles") -> None:
+        if not anchors:
+            raise ValueError("no token issuer configured")
+        self._anchors = anchors
+        self._roles_claim = roles_claim
+
+    def authenticate(self, authorization: str | None) -> Identity:
+        token = _bearer(authorization)
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("malformed_token") from None
+        if header.get("alg") not in ALLOWED_ALGORITHMS:
+            raise AuthenticationFailed("algorithm_not_allowed")
+        if _FORBIDDEN_HEADERS & header.keys():
+            raise AuthenticationFailed("key_reference_in_header")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthenticationFailed("no_kid")
+        for anchor in self._anchors:
+            key = anchor.keys.key(kid)
+            if key is not None:
+                return self._verify(token, header["alg"], key, anchor)
+        raise AuthenticationFailed("unknown_kid")
+
+    def _verify(self, token: str, alg: str, key: PyJWK, anchor: TrustAnchor) -> Identity:
+        if key.algorithm_name != alg:
+            raise AuthenticationFailed("algorithm_key_mismatch")
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=[alg],
+                audience=anchor.audience,
+                issuer=[anchor.issuer],
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthenticationFailed("expired") from None
+        except jwt.ImmatureSignatureError:
+            raise AuthenticationFailed("not_yet_valid") from None
+        except jwt.InvalidAudienceError:
+            raise AuthenticationFailed("wrong_audience") from None
+        except jwt.InvalidIssuerError:
+            raise AuthenticationFailed("wrong_issuer") from None
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("invalid_token") from None
+        roles = claims.get(self._roles_claim, [])
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise AuthenticationFailed("malformed_roles")
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject or len(subject) > 128:
+            raise AuthenticationFailed("malformed_subject")
+        organisation = claims.get("org")
+        return Identity(subject, tuple(roles), organisation if isinstance(organisation, str) else None, claims)
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthenticationFailed("no_token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS:
+        raise AuthenticationFailed("no_token")
+    return token.strip()

@@ -1,0 +1,128 @@
+"""Administration: need-to-know assignments, and operator actions on keys and the audit log — each decided by the
+policy and audited like data access."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from vault import repository
+from vault.audit_event import ActionCode, Actor, AuditEvent
+from vault.errors import AccessDenied, InvalidInput
+from vault.events import admin_event
+from vault.policy import Decision
+from vault.service_base import ServiceBase, roles_of
+from vault.vocabulary import Action, Purpose, Relation, Resource, Role
+
+
+class AdminService(ServiceBase):
+    def assign(
+        self,
+        actor: Actor,
+        *,
+        case_ref: str,
+        user_id: str,
+        role: Role,
+        relation: Relation = Relation.ASSIGNED,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> int:
+        """Give a user need-to-know on a case in one role. Audited as an assignment change."""
+        now = self._clock()
+        starts = starts_at or now
+        if relation is Relation.NONE or (ends_at is not None and ends_at <= starts):
+            raise InvalidInput("an assignment needs a relation and an end after its start")
+        with self._transaction() as session:
+            decision = self._admin_decision(actor, Resource.ASSIGNMENTS)
+            assignment_id = None
+            if decision.allowed:
+                assignment_id = repository.add_assignment(
+                    session,
+                    organisation=actor.organisation,
+                    case_ref=case_ref,
+                    user_id=user_id,
+                    role=role,
+                    relation=relation,
+                    starts_at=starts,
+                    ends_at=ends_at,
+                    created_by=actor.user,
+                )
+            self._audit.append(
+                session,
+                [
+                    admin_event(
+                        actor,
+                        "assignment.create",
+                        "C",
+                        decision,
+                        now,
+                        case_ref=case_ref,
+                        target=f"{user_id}:{role.value}",
+                    )
+                ],
+            )
+        if assignment_id is None:
+            raise AccessDenied("not allowed to manage assignments")
+        return assignment_id
+
+    def revoke(self, actor: Actor, *, case_ref: str, user_id: str, role: Role) -> int:
+        now = self._clock()
+        with self._transaction() as session:
+            decision = self._admin_decision(actor, Resource.ASSIGNMENTS)
+            count = (
+                repository.revoke_assignments(
+                    session, organisation=actor.organisation, case_ref=case_ref, user_id=user_id, role=role, now=now
+                )
+                if decision.allowed
+                else 0
+            )
+            self._audit.append(
+                session,
+                [
+                    admin_event(
+                        actor,
+                        "assignment.revoke",
+                        "D",
+                        decision,
+                        now,
+                        case_ref=case_ref,
+                        target=f"{user_id}:{role.value}",
+                    )
+                ],
+            )
+        if not decision.allowed:
+            raise AccessDenied("not allowed to manage assignments")
+        return count
+
+    # -- operations on keys and the audit log -----------------------------------------------------------------
+    def authorize_operation(self, actor: Actor, resource: Resource, event_type: str, detail: str | None = None) -> None:
+        """Decide and audit an operator action (key rotation, audit verify/export) before it runs."""
+        now = self._clock()
+        action_code: ActionCode = "R" if resource is Resource.AUDIT_LOG else "E"
+        with self._transaction() as session:
+            decision = self._admin_decision(actor, resource)
+            self._audit.append(session, [admin_event(actor, event_type, action_code, decision, now, target=detail)])
+        if not decision.allowed:
+            raise AccessDenied(f"not allowed: {event_type}")
+
+    def record_outcome(self, actor: Actor, event_type: str, outcome: str, detail: str) -> None:
+        """Audit how an operator action ended (e.g. the result of a verification)."""
+        with self._transaction() as session:
+            self._audit.append(
+                session,
+                [
+                    AuditEvent(
+                        "E",
+                        event_type,
+                        "allowed" if outcome == "ok" else "failed",
+                        actor,
+                        reason=detail,
+                        object_type="operation",
+                        occurred_at=self._clock(),
+                    )
+                ],
+            )
+
+    def _admin_decision(self, actor: Actor, resource: Resource) -> Decision:
+        purpose = Purpose.AUDIT_REVIEW if resource is Resource.AUDIT_LOG else Purpose.ADMINISTRATION
+        action = Action.READ if resource is Resource.AUDIT_LOG else Action.MANAGE
+        return self._policy.decide(dict.fromkeys(roles_of(actor), Relation.NONE), resource, action, purpose)
