@@ -84,11 +84,11 @@ def test_commercial_purpose_is_refused_by_policy_and_audited(kluis: Kluis) -> No
 def test_importer_cannot_read_what_it_imported(kluis: Kluis) -> None:
     import pytest
 
-    from vault.errors import AccessDenied
+    from vault.errors import NotFound
     from vault.vocabulary import Purpose
 
     import_lines(kluis.vault, IMPORTER, [line()])
     with kluis.sessions() as session:
         record_id = session.scalar(sa.select(Record.id))
-    with pytest.raises(AccessDenied):
+    with pytest.raises(NotFound):
         kluis.vault.read_record(IMPORTER, str(record_id), Purpose.CLAIM_ASSESSMENT)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from vault import repository
+from sqlalchemy.orm import Session
+
+from vault import audit_search, repository
 from vault.audit_event import ActionCode, Actor, AuditEvent
+from vault.audit_search import AuditPage, AuditQuery, Tally
 from vault.errors import AccessDenied, InvalidInput
 from vault.events import admin_event
 from vault.policy import Decision
 from vault.service_base import ServiceBase, roles_of
-from vault.vocabulary import Action, Purpose, Relation, Resource, Role
+from vault.vocabulary import MEDICAL_UNIT_ROLES, Action, Purpose, Relation, Resource, Role
 
 
 class AdminService(ServiceBase):
@@ -32,7 +35,7 @@ class AdminService(ServiceBase):
         if relation is Relation.NONE or (ends_at is not None and ends_at <= starts):
             raise InvalidInput("an assignment needs a relation and an end after its start")
         with self._transaction() as session:
-            decision = self._admin_decision(actor, Resource.ASSIGNMENTS)
+            decision = self._assignment_decision(session, actor, case_ref, role, now)
             assignment_id = None
             if decision.allowed:
                 assignment_id = repository.add_assignment(
@@ -67,7 +70,7 @@ class AdminService(ServiceBase):
     def revoke(self, actor: Actor, *, case_ref: str, user_id: str, role: Role) -> int:
         now = self._clock()
         with self._transaction() as session:
-            decision = self._admin_decision(actor, Resource.ASSIGNMENTS)
+            decision = self._assignment_decision(session, actor, case_ref, role, now)
             count = (
                 repository.revoke_assignments(
                     session, organisation=actor.organisation, case_ref=case_ref, user_id=user_id, role=role, now=now
@@ -121,6 +124,29 @@ class AdminService(ServiceBase):
                     )
                 ],
             )
+
+    def _assignment_decision(
+        self, session: Session, actor: Actor, case_ref: str, role: Role, now: datetime
+    ) -> Decision:
+        """Key admins assign any role; an adviser on the case assigns unit members to it (policy: unit_assignments)."""
+        resource = Resource.UNIT_ASSIGNMENTS if role in MEDICAL_UNIT_ROLES else Resource.ASSIGNMENTS
+        relations = self._relations(session, actor, case_ref, now)
+        return self._policy.decide(relations, resource, Action.MANAGE, Purpose.ADMINISTRATION)
+
+    # -- the audit log, for the security officer ----------------------------------------------------------------
+    def search_audit(self, actor: Actor, query: AuditQuery) -> AuditPage:
+        """Events matching the query, newest first, one page; the search itself is audited."""
+        self.authorize_operation(actor, Resource.AUDIT_LOG, "audit.search", detail=query.describe())
+        with self._read_sessions() as session:
+            return audit_search.search(session, query)
+
+    def audit_overview(self, actor: Actor, *, user: str | None = None, subject: str | None = None) -> list[Tally]:
+        """Per-user or per-subject overview (NEN 7513): what was accessed, by category, action and outcome."""
+        self.authorize_operation(
+            actor, Resource.AUDIT_LOG, "audit.overview", detail=f"user={user}" if user else f"subject={subject}"
+        )
+        with self._read_sessions() as session:
+            return audit_search.overview(session, user=user, subject=subject)
 
     def _admin_decision(self, actor: Actor, resource: Resource) -> Decision:
         purpose = Purpose.AUDIT_REVIEW if resource is Resource.AUDIT_LOG else Purpose.ADMINISTRATION

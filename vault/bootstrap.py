@@ -125,6 +125,6 @@ def open_kluis(settings: Settings) -> Kluis:
         engine.dispose()
         raise
     audit = AuditLog(keyring.audit_signer(), settings.audit_checkpoint_interval)
-    vault = Vault(sessions=sessions, keys=keyring, policy=policy, audit=audit)
     read_sessions = make_sessionmaker(engine, read_only=True)
+    vault = Vault(sessions=sessions, read_sessions=read_sessions, keys=keyring, policy=policy, audit=audit)
     return Kluis(settings, engine, sessions, read_sessions, keyring, policy, audit, vault)

@@ -22,6 +22,12 @@ class NotFound(VaultError):
     code = "not_found"
 
 
+class Conflict(VaultError):
+    """The request contradicts the current state (e.g. a case referred twice); nothing was changed."""
+
+    code = "conflict"
+
+
 class AccessDenied(VaultError):
     """The policy refused the access. The denial was audited."""
 

@@ -85,3 +85,18 @@ def admin_event(
         case_ref=case_ref,
         occurred_at=now,
     )
+
+
+def not_found_event(actor: Actor, code: ActionCode, event_type: str, purpose: Purpose, now: datetime) -> AuditEvent:
+    """An attempt on something that does not exist (or is not this organisation's): denied, with no identifiers."""
+    return AuditEvent(
+        code,
+        event_type,
+        "denied",
+        actor,
+        purpose=purpose.value,
+        rule="n/a",
+        reason="not_found",
+        object_type="record",
+        occurred_at=now,
+    )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -176,3 +177,32 @@ class PolicyRule(Base):
     v3: Mapped[str] = mapped_column(String(64), default="")
     v4: Mapped[str] = mapped_column(String(64), default="")
     v5: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Case(Base):
+    """A claims or acceptance case as the unit knows it: referred to the unit by the claims side."""
+
+    __tablename__ = "cases"
+
+    organisation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_ref: Mapped[str] = mapped_column(String(128), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    referred_at: Mapped[datetime] = mapped_column(Timestamp)
+    referred_by: Mapped[str] = mapped_column(String(128))
+
+
+class Advice(Base):
+    """A published version of the adviser's conclusion in non-medical terms (R11, R15). Versions are kept."""
+
+    __tablename__ = "advice"
+    __table_args__ = (UniqueConstraint("organisation", "case_ref", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    case_ref: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)  # the fixed non-medical schema, as canonical JSON
+    recipient: Mapped[str] = mapped_column(String(128))
+    published_by: Mapped[str] = mapped_column(String(128))
+    published_at: Mapped[datetime] = mapped_column(Timestamp)

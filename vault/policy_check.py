@@ -46,6 +46,10 @@ def _violations(policy: Policy) -> Iterator[str]:
             yield f"commercial purpose reaches a special category: {where}"
         if action is Action.MANAGE:
             yield f"data category managed as a resource: {where}"
+        if action is Action.PUBLISH and (Role.MEDICAL_ADVISER not in roles or relation is Relation.NONE):
+            yield f"advice published by someone other than an adviser on the case: {where}"
+        if action is Action.REFER and category is not Category.HEALTH:
+            yield f"referral outside the medical unit: {where}"
         if action not in _DATA_ACTIONS:
             continue
         if Role.KEY_ADMIN in roles:

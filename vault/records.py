@@ -73,3 +73,4 @@ class RecordView:
     status: str
     created_at: datetime
     fields: dict[str, str]
+    values_included: bool = True  # False: a metadata-only view (the claims side, R1)

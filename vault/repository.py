@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import CursorResult, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from vault.models import CaseAssignment, DataKeyRow, PolicyRule, Record, RecordField, Reference, Subject
+from vault.models import Advice, Case, CaseAssignment, DataKeyRow, PolicyRule, Record, RecordField, Reference, Subject
 from vault.vocabulary import Relation, Role
 
 
@@ -62,6 +62,24 @@ def get_record(session: Session, organisation: str, record_id: str) -> tuple[Rec
         .where(Record.id == record_id, Record.organisation == organisation)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def get_record_by_reference(session: Session, organisation: str, token: str) -> tuple[Record, str] | None:
+    row = session.execute(
+        select(Record, Reference.token)
+        .join(Reference, Reference.record_id == Record.id)
+        .where(Reference.token == token, Reference.organisation == organisation)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def replace_fields(session: Session, record_id: str, key_id: str, sealed: dict[str, bytes], now: datetime) -> None:
+    session.execute(delete(RecordField).where(RecordField.record_id == record_id, RecordField.name.in_(list(sealed))))
+    session.execute(
+        insert(RecordField.__table__),
+        [{"record_id": record_id, "name": n, "data_key_id": key_id, "ciphertext": c} for n, c in sealed.items()],
+    )
+    session.execute(update(Record).where(Record.id == record_id).values(updated_at=now))
 
 
 def sealed_fields(session: Session, record_id: str) -> list[RecordField]:
@@ -264,3 +282,79 @@ def replace_policy_rules(session: Session, rules: Sequence[tuple[str, ...]]) -> 
         insert(PolicyRule),
         [{"ptype": r[0], **{f"v{i}": v for i, v in enumerate(r[1:])}} for r in rules],
     )
+
+
+# -- cases and advice ----------------------------------------------------------------------------------------
+def get_case(session: Session, organisation: str, case_ref: str) -> Case | None:
+    return session.get(Case, (organisation, case_ref))
+
+
+def add_case(
+    session: Session, organisation: str, case_ref: str, subject_id: str, referred_by: str, now: datetime
+) -> None:
+    session.execute(
+        insert(Case.__table__),
+        [
+            {
+                "organisation": organisation,
+                "case_ref": case_ref,
+                "subject_id": subject_id,
+                "status": "referred",
+                "referred_at": now,
+                "referred_by": referred_by,
+            }
+        ],
+    )
+
+
+def case_records(
+    session: Session, organisation: str, case_ref: str, categories: Sequence[str]
+) -> list[tuple[Record, str]]:
+    if not categories:
+        return []
+    query = (
+        select(Record, Reference.token)
+        .join(Reference, Reference.record_id == Record.id)
+        .where(Record.organisation == organisation, Record.case_ref == case_ref, Record.category.in_(categories))
+        .order_by(Record.created_at, Record.id)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def advice_versions(session: Session, organisation: str, case_ref: str) -> list[Advice]:
+    query = select(Advice).where(Advice.organisation == organisation, Advice.case_ref == case_ref)
+    return list(session.execute(query.order_by(Advice.version)).scalars())
+
+
+def add_advice(
+    session: Session,
+    *,
+    id: str,
+    organisation: str,
+    case_ref: str,
+    body: str,
+    recipient: str,
+    published_by: str,
+    now: datetime,
+) -> int:
+    """The next version number; the unique (organisation, case, version) makes concurrent publishers retry."""
+    latest = session.scalar(
+        select(func.max(Advice.version)).where(Advice.organisation == organisation, Advice.case_ref == case_ref)
+    )
+    version = int(latest or 0) + 1
+    session.execute(
+        insert(Advice.__table__),
+        [
+            {
+                "id": id,
+                "organisation": organisation,
+                "case_ref": case_ref,
+                "version": version,
+                "body": body,
+                "recipient": recipient,
+                "published_by": published_by,
+                "published_at": now,
+            }
+        ],
+    )
+    return version

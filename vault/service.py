@@ -7,11 +7,12 @@ vault/service_base.py for the unit of work that makes an access and its audit ev
 from __future__ import annotations
 
 from vault.admin_service import AdminService
-from vault.record_service import BatchResult, RecordService
+from vault.case_service import CaseService
+from vault.record_service import BatchResult
 from vault.service_base import utc_now
 
 
-class Vault(RecordService, AdminService):
+class Vault(CaseService, AdminService):
     """Every operation on the vault."""
 
 

@@ -18,6 +18,7 @@ from vault import repository
 from vault.audit_event import Actor
 from vault.audit_log import AuditLog
 from vault.data_keys import DataKeys
+from vault.db import make_sessionmaker
 from vault.errors import AuditUnavailable
 from vault.keys import KeyProvider
 from vault.policy import Policy
@@ -33,12 +34,15 @@ class ServiceBase:
         self,
         *,
         sessions: sessionmaker[Session],
+        read_sessions: sessionmaker[Session] | None = None,
         keys: KeyProvider,
         policy: Policy,
         audit: AuditLog,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sessions = sessions
+        # Long reads of the audit log must not take SQLite's write lock (see vault.db).
+        self._read_sessions = read_sessions or make_sessionmaker(sessions.kw["bind"], read_only=True)
         self._policy = policy
         self._audit = audit
         self._data_keys = DataKeys(keys)

@@ -30,6 +30,8 @@ class Action(StrEnum):
     UPDATE = "update"
     VIEW_METADATA = "view_metadata"  # kind, dates, status, reference: never a value
     MANAGE = "manage"  # keys, assignments
+    REFER = "refer"  # the claims side refers a case to the medical unit, with a question
+    PUBLISH = "publish"  # the adviser's conclusion in non-medical terms, disclosed to the claims dossier
 
 
 class Resource(StrEnum):
@@ -37,7 +39,8 @@ class Resource(StrEnum):
 
     AUDIT_LOG = "audit_log"
     KEYS = "keys"
-    ASSIGNMENTS = "assignments"
+    ASSIGNMENTS = "assignments"  # any role, any case
+    UNIT_ASSIGNMENTS = "unit_assignments"  # medical-unit roles on a case
 
 
 class Purpose(StrEnum):
