@@ -9,6 +9,7 @@ refresh a minute. In dev mode only, a local dev key with its own issuer is trust
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -89,10 +90,8 @@ class KeySource:
             now = self._clock()
             if kid not in self._keys and (self._loaded_at is None or now - self._loaded_at >= REFRESH_INTERVAL_SECONDS):
                 self._loaded_at = now
-                try:
+                with contextlib.suppress(OSError, ValueError):  # keep the keys we had; the kid stays unknown
                     self._keys = parse_jwks(self._load())
-                except (OSError, ValueError):
-                    pass  # keep the keys we had; the unknown kid stays unknown
             return self._keys.get(kid)
 
 

@@ -125,6 +125,27 @@ class AdminService(ServiceBase):
                 ],
             )
 
+    def record_authentication_failure(
+        self, organisation: str, reason: str, client: str | None, request_id: str | None
+    ) -> None:
+        """A refused token is an access attempt too (R39): audited with a reason code, never the token."""
+        anonymous = Actor(user="anonymous", roles=(), organisation=organisation, client=client, request_id=request_id)
+        with self._transaction() as session:
+            self._audit.append(
+                session,
+                [
+                    AuditEvent(
+                        "E",
+                        "auth.token",
+                        "denied",
+                        anonymous,
+                        reason=reason,
+                        object_type="session",
+                        occurred_at=self._clock(),
+                    )
+                ],
+            )
+
     def _assignment_decision(
         self, session: Session, actor: Actor, case_ref: str, role: Role, now: datetime
     ) -> Decision:

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     model_file: Path | None = None
     audit_checkpoint_interval: int = Field(default=1000, ge=1)
 
+    # HTTP service
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_jwks_file: Path | None = None
+    oidc_roles_claim: str = "roles"
+    dev_mode: bool = Field(default=False, description="trust a local dev token key; never in production")
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
+    policy_refresh_seconds: float = Field(default=2.0, gt=0, le=5.0)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -46,6 +56,10 @@ class Settings(BaseSettings):
     @property
     def audit_public_key_file(self) -> Path:
         return self.data_dir / "keys" / "audit-signing.pub"
+
+    @property
+    def dev_key_file(self) -> Path:
+        return self.data_dir / "keys" / "dev-token-key.json"
 
     @property
     def effective_policy_dir(self) -> Path:

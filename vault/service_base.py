@@ -48,6 +48,14 @@ class ServiceBase:
         self._data_keys = DataKeys(keys)
         self._clock = clock
 
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    def use_policy(self, policy: Policy) -> None:
+        """Swap in a newly loaded policy (one attribute assignment: requests see the old or the new, never a mix)."""
+        self._policy = policy
+
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         """One unit of work. A storage failure anywhere, the commit included, means the access did not happen."""

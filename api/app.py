@@ -1,0 +1,67 @@
+"""The FastAPI application: authenticate → service (decide → audit → decrypt) → render. Nothing else lives here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from api import problems, routes_audit, routes_cases, routes_health, routes_records
+from api.auth import Authenticator, KeySource, TrustAnchor
+from api.dev import dev_anchor
+from api.logging import configure_logging
+from api.middleware import BodyLimit, Metrics, RequestContext
+from api.policy_refresh import PolicyRefresher
+from vault.bootstrap import Kluis, open_kluis
+from vault.config import Settings
+from vault.errors import ConfigurationError
+
+
+def trust_anchors(settings: Settings) -> list[TrustAnchor]:
+    anchors = []
+    if settings.oidc_issuer and settings.oidc_audience:
+        if settings.oidc_jwks_file:
+            keys = KeySource.from_file(settings.oidc_jwks_file)
+        elif settings.oidc_jwks_url:
+            keys = KeySource.from_url(settings.oidc_jwks_url)
+        else:
+            raise ConfigurationError("KLUIS_OIDC_ISSUER needs KLUIS_OIDC_JWKS_URL or KLUIS_OIDC_JWKS_FILE")
+        anchors.append(TrustAnchor(settings.oidc_issuer, settings.oidc_audience, keys))
+    if settings.dev_mode:
+        anchors.append(dev_anchor(settings))  # refuses in production
+    if not anchors:
+        raise ConfigurationError(
+            "no token issuer: set KLUIS_OIDC_ISSUER, _AUDIENCE and _JWKS_FILE or _JWKS_URL "
+            "(or KLUIS_DEV_MODE=1 to try Kluis out)"
+        )
+    return anchors
+
+
+def create_app(settings: Settings | None = None, kluis: Kluis | None = None) -> FastAPI:
+    """Build the app. Refuses to start without a token issuer, an initialised database or a non-empty policy."""
+    settings = settings or Settings()
+    configure_logging()
+    authenticator = Authenticator(trust_anchors(settings), settings.oidc_roles_claim)
+    running = kluis or open_kluis(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if kluis is None:
+            running.close()
+
+    app = FastAPI(title="Kluis", version="1", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    registry = CollectorRegistry()
+    app.state.kluis = running
+    app.state.authenticator = authenticator
+    app.state.policy_refresher = PolicyRefresher(running, settings.policy_refresh_seconds)
+    app.state.metrics_registry = registry
+    problems.install(app)
+    for module in (routes_records, routes_cases, routes_audit, routes_health):
+        app.include_router(module.router)
+    app.add_middleware(Metrics, registry=registry)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)  # outermost: every response, even a 413, carries the correlation id
+    return app

@@ -1,0 +1,106 @@
+"""RFC 9457 problem details: the one place where errors become HTTP responses.
+
+Every problem carries a type, title, status, a safe detail and the request's correlation id — never request
+content, field values or internal exception text.
+"""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.auth import AuthenticationFailed
+from vault.errors import (
+    AccessDenied,
+    AuditUnavailable,
+    Conflict,
+    DecryptionFailed,
+    InvalidInput,
+    KeyUnavailable,
+    NotFound,
+    PolicyUnavailable,
+    VaultError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger(__name__)
+
+_STATUS: list[tuple[type[VaultError], int, str]] = [
+    (InvalidInput, 422, "Invalid input"),
+    (NotFound, 404, "Not found"),
+    (AccessDenied, 403, "Forbidden"),
+    (Conflict, 409, "Conflict"),
+    (AuditUnavailable, 503, "Service unavailable"),
+    (PolicyUnavailable, 503, "Service unavailable"),
+    (DecryptionFailed, 500, "Decryption failed"),
+    (KeyUnavailable, 500, "Key unavailable"),
+]
+# Details we can show as they are: they are written by us and say nothing about the data.
+_SAFE_DETAIL = (InvalidInput, Conflict)
+
+
+def request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "-"))
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    extra: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, object] = {
+        "type": f"urn:kluis:problem:{code}",
+        "title": title,
+        "status": status,
+        "correlation_id": request_id(request),
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(VaultError)
+    async def vault_error(request: Request, exc: VaultError) -> JSONResponse:
+        for kind, status, title in _STATUS:
+            if isinstance(exc, kind):
+                detail = str(exc) if isinstance(exc, _SAFE_DETAIL) else None
+                return problem(request, status, exc.code, title, detail)
+        log.error("unmapped_vault_error", error=type(exc).__name__, request_id=request_id(request))
+        return problem(request, 500, "internal", "Internal error")
+
+    @app.exception_handler(AuthenticationFailed)
+    async def unauthenticated(request: Request, exc: AuthenticationFailed) -> JSONResponse:
+        return problem(
+            request,
+            401,
+            "unauthenticated",
+            "Unauthenticated",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Location and message only: the rejected input itself may hold health data.
+        errors = [
+            {"location": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))} for e in exc.errors()
+        ]
+        return problem(request, 422, "invalid_input", "Invalid input", extra={"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(exc.status_code, "Error")
+        return problem(request, exc.status_code, title.lower().replace(" ", "_"), title)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected_error", error=type(exc).__name__, request_id=request_id(request))
+        return problem(request, 500, "internal", "Internal error")
