@@ -105,6 +105,74 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
         yield lambda n: bar.advance(task, n)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Run the HTTP service (uvicorn). Several workers, or several hosts on one PostgreSQL, share the database."""
+    import uvicorn
+
+    open_kluis(Settings()).close()  # refuse to start here, with a clear error, if Kluis is not initialised
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None, server_header=False
+    )
+
+
+@app.command("dev-token")
+def dev_token_command(
+    sub: Annotated[str, typer.Option(help="the user")],
+    role: Annotated[list[Role], typer.Option(help="repeat for several roles")],
+    hours: Annotated[int, typer.Option(min=1, max=24)] = 8,
+) -> None:
+    """Print a token signed by the local dev key (KLUIS_DEV_MODE=1 only; the server trusts it only in dev mode)."""
+    from api.dev import dev_token
+
+    typer.echo(dev_token(Settings(), sub, [r.value for r in role], lifetime=hours * 3600))
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option()] = 8000, serve_it: Annotated[bool, typer.Option("--serve/--no-serve")] = True
+) -> None:
+    """Fictional insurer on a fresh data directory, in dev mode: seed it, print a token per persona, serve."""
+    import os
+
+    from api.demo import PERSONAS, seed, tokens
+
+    os.environ["KLUIS_DEV_MODE"] = "1"
+    settings = Settings()
+    if settings.environment == "production":
+        raise fail("demo refuses production")
+    fresh = not settings.effective_keyring_file.exists()
+    initialise(settings, operator(Role.KEY_ADMIN))
+    with running() as kluis:
+        ids = seed(kluis) if fresh else None
+    issued = tokens(settings)
+    typer.echo("Kluis demo (dev mode; fictional data). Tokens, valid 8 hours:")
+    for persona in PERSONAS:
+        typer.echo(f"  {persona.user:14} {persona.says}\n    {issued[persona.user]}")
+    base = f"http://127.0.0.1:{port}"
+    reference = ids["reference"] if ids else "<a reference>"
+    record = ids["record_id"] if ids else "<a record id>"
+    typer.echo("\nTry:")
+    typer.echo(
+        f'  curl -s -H "Authorization: Bearer {issued["anna.claims"]}" '
+        f'"{base}/v1/cases/CLAIM-2026-001?purpose=claim_assessment"'
+    )
+    typer.echo(
+        f'  curl -s -H "Authorization: Bearer {issued["dr.jansen"]}" '
+        f'"{base}/v1/records/{record}?purpose=claim_assessment"'
+    )
+    typer.echo(
+        f'  curl -s -H "Authorization: Bearer {issued["anna.claims"]}" '
+        f'"{base}/v1/references/{reference}?purpose=claim_assessment"'
+    )
+    if serve_it:
+        serve(port=port)
+
+
 @keys_app.command("status")
 def keys_status() -> None:
     """KEK versions per category and how many data keys and field seals each carries."""
