@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,8 @@ def postgres_admin_url() -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+@contextmanager
+def fresh_schema(postgres_admin_url: str) -> Iterator[str]:
     """A URL whose search_path is a fresh schema, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgres_admin_url)
@@ -67,6 +68,12 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    with fresh_schema(postgres_admin_url) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

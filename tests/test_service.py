@@ -78,7 +78,7 @@ def test_assigned_adviser_reads_and_the_read_is_audited_with_its_rule(kluis: Klu
     ],
     ids=["unassigned-adviser", "claims", "criminal-officer", "security", "privacy", "key-admin", "adviser+key-admin"],
 )
-def test_everyone_else_is_refused_and_the_denial_is_audited(kluis: Kluis, stored: str, who, refusal) -> None:  # noqa: ANN001
+def test_everyone_else_is_refused_and_the_denial_is_audited(kluis: Kluis, stored: str, who, refusal) -> None:
     with pytest.raises(refusal):
         kluis.vault.read_record(who, stored, Purpose.CLAIM_ASSESSMENT)
     last = events(kluis)[-1]

@@ -12,8 +12,7 @@ from datetime import datetime
 from vault import repository
 from vault.advice import AdviceInput, screening_hits
 from vault.audit_event import Actor, AuditEvent
-from vault.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from vault.events import outcome
+from vault.errors import AccessDenied, Conflict, InvalidInput, NotFound, VaultError
 from vault.record_service import RecordService
 from vault.records import NewRecord
 from vault.vocabulary import Action, Category, Purpose
@@ -146,17 +145,27 @@ class CaseService(RecordService):
         )
 
     def publish_advice(self, actor: Actor, case_ref: str, advice: AdviceInput, purpose: Purpose) -> PublishedAdvice:
-        """Publish a new version of the advice to the claims dossier: a disclosure, audited as one."""
+        """Publish a new version of the advice to the claims dossier: a disclosure, audited as one. Free text that
+        looks medical blocks publication unless the adviser overrides with a reason (R12); both are audited."""
         hits = screening_hits(advice)
-        if hits and advice.screening_override_reason is None:
-            raise InvalidInput(f"the free text looks medical ({hits} item(s)); rephrase, or give an override reason")
+        blocked = bool(hits) and advice.screening_override_reason is None
         now = self._clock()
         with self._transaction() as session:
             relations = self._relations(session, actor, case_ref, now)
             decision = self._policy.decide(relations, Category.HEALTH, Action.PUBLISH, purpose)
             case = repository.get_case(session, actor.organisation, case_ref)
-            version = None
-            if decision.allowed and case is not None:
+            refusal: VaultError | None = None
+            if case is None or not decision.allowed:
+                # 403 for someone who may see the case (staff on it: R5), 404 for anyone else
+                sees_case = self._policy.decide(relations, Category.HEALTH, Action.VIEW_METADATA, purpose).allowed
+                refusal = AccessDenied("only the adviser publishes") if case and sees_case else NotFound("no such case")
+                reason = "no_such_case" if case is None else "policy"
+            elif blocked:
+                refusal = InvalidInput(
+                    f"the free text looks medical ({hits} item(s)); rephrase, or give an override reason"
+                )
+                reason = f"screening_blocked:{hits}"
+            else:
                 version = repository.add_advice(
                     session,
                     id=str(uuid.uuid4()),
@@ -167,16 +176,14 @@ class CaseService(RecordService):
                     published_by=actor.user,
                     now=now,
                 )
-            reason = f"disclosed_to:{ADVICE_RECIPIENT}" if version else ("no_such_case" if case is None else "policy")
-            if version and hits:
-                reason += f";screening_override:{hits}"
+                reason = f"disclosed_to:{ADVICE_RECIPIENT}" + (f";screening_override:{hits}" if hits else "")
             self._audit.append(
                 session,
                 [
                     AuditEvent(
                         "C",
                         "advice.publish",
-                        outcome(decision) if case is not None else "denied",
+                        "denied" if refusal else "allowed",
                         actor,
                         purpose=purpose.value,
                         rule=decision.rule,
@@ -190,6 +197,6 @@ class CaseService(RecordService):
                     )
                 ],
             )
-        if version is None:
-            raise NotFound("no such case") if case is None or not decision.allowed else AccessDenied("not allowed")
+        if refusal is not None:
+            raise refusal
         return PublishedAdvice(version, now, advice.published_fields())

@@ -211,7 +211,9 @@ class RecordService(ServiceBase):
             found = repository.get_record(session, actor.organisation, record_id) if is_uuid(record_id) else None
             if found is None:
                 self._audit.append(session, [not_found_event(actor, "U", "record.update", purpose, now)])
-                raise NotFound("no such record")
+        if found is None:  # raised after the commit, so the denial's audit event stays
+            raise NotFound("no such record")
+        with self._transaction() as session:
             record, reference = found
             relations = self._relations(session, actor, record.case_ref, now)
             category = Category(record.category)
