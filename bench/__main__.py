@@ -13,7 +13,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import decisions, imports, rotation, verify
+from bench import decisions, http, imports, rotation, verify
 from bench.common import Section
 
 
@@ -45,10 +45,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--output", type=Path, default=None)
-    parser.add_argument("--only", choices=["decisions", "import", "verify", "rotation"], action="append")
+    parser.add_argument("--only", choices=["decisions", "import", "verify", "rotation", "http"], action="append")
     args = parser.parse_args()
     size = lambda n: max(10, int(n * args.scale))  # noqa: E731
-    wanted = set(args.only or ["decisions", "import", "verify", "rotation"])
+    wanted = set(args.only or ["decisions", "import", "verify", "rotation", "http"])
     sections = []
     if "decisions" in wanted:
         sections.append(decisions.run(args.database_url, (size(1_000), size(1_000_000))))
@@ -58,6 +58,8 @@ def main() -> None:
         sections.append(verify.run(args.database_url, size(1_000_000)))
     if "rotation" in wanted:
         sections.append(rotation.run(args.database_url, size(100_000)))
+    if "http" in wanted:
+        sections.append(http.run(args.database_url, seconds=max(2, int(10 * min(1.0, args.scale * 10)))))
     text = render(sections, args)
     print(text)
     output = args.output or (Path("docs/PERFORMANCE.md") if args.scale == 1 and not args.only else None)

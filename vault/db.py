@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -14,6 +16,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> AbstractContextManager[object]:
+    """Serialise this process's write transactions on a SQLite database.
+
+    SQLite admits one writer at a time; threads that collide on BEGIN IMMEDIATE wait in SQLite's busy handler, which
+    sleeps in growing steps (tens of milliseconds), so under concurrent requests latency balloons. Queueing on a lock
+    in the process hands the database over at once. Other processes still meet the busy timeout. PostgreSQL needs no
+    such thing (its row lock on the audit head queues writers itself).
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    key = str(engine.url)
+    with _SQLITE_WRITERS_GUARD:
+        return _SQLITE_WRITERS.setdefault(key, threading.Lock())
 
 
 def _configure_sqlite(engine: Engine) -> None:

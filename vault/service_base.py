@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +19,7 @@ from vault import repository
 from vault.audit_event import Actor
 from vault.audit_log import AuditLog
 from vault.data_keys import DataKeys
-from vault.db import make_sessionmaker
+from vault.db import make_sessionmaker, writer_lock
 from vault.errors import AuditUnavailable
 from vault.keys import KeyProvider
 from vault.policy import Policy
@@ -41,8 +42,9 @@ class ServiceBase:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]
         # Long reads of the audit log must not take SQLite's write lock (see vault.db).
-        self._read_sessions = read_sessions or make_sessionmaker(sessions.kw["bind"], read_only=True)
+        self._read_sessions = read_sessions or make_sessionmaker(self._engine, read_only=True)
         self._policy = policy
         self._audit = audit
         self._data_keys = DataKeys(keys)
@@ -60,7 +62,7 @@ class ServiceBase:
     def _transaction(self) -> Iterator[Session]:
         """One unit of work. A storage failure anywhere, the commit included, means the access did not happen."""
         try:
-            with self._sessions() as session, session.begin():
+            with writer_lock(self._engine), self._sessions() as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
             raise AuditUnavailable("storage unavailable: the access was not recorded, so it did not happen") from exc

@@ -1,0 +1,27 @@
+"""The baseline for the HTTP benchmark: a plain FastAPI endpoint that reads the same record row from the same
+database, with no authentication, no authorisation, no audit and no decryption."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from vault.db import make_engine, make_sessionmaker
+from vault.models import Record, RecordField
+
+
+def create_app() -> FastAPI:
+    sessions = make_sessionmaker(make_engine(os.environ["KLUIS_DATABASE_URL"]), read_only=True)
+    app = FastAPI()
+
+    @app.get("/plain/records/{record_id}")
+    def read(record_id: str) -> dict[str, object]:
+        with sessions() as session:
+            record = session.get(Record, record_id)
+            fields = session.execute(select(RecordField.name).where(RecordField.record_id == record_id)).scalars()
+            assert record is not None
+            return {"record_id": record.id, "kind": record.kind, "status": record.status, "fields": list(fields)}
+
+    return app
