@@ -55,13 +55,7 @@ def search(
 def overview(actor: CurrentActor, kluis: KluisDep, user: Filter = None, subject: Filter = None) -> list[TallyOut]:
     if (user is None) == (subject is None):
         raise InvalidInput("give exactly one of user or subject")
-    tallies = kluis.vault.audit_overview(actor, user=user, subject=subject)
-    return [
-        TallyOut(
-            category=t.category, event_type=t.event_type, outcome=t.outcome, count=t.count, first=t.first, last=t.last
-        )
-        for t in tallies
-    ]
+    return [TallyOut.model_validate(t) for t in kluis.vault.audit_overview(actor, user=user, subject=subject)]
 
 
 @router.get("/verify", response_model=VerificationOut)
@@ -74,16 +68,7 @@ def verify(actor: CurrentActor, kluis: KluisDep) -> VerificationOut:
     kluis.vault.record_outcome(
         actor, "audit.verify", "ok" if result.ok else "failed", result.problem or f"{result.events} events"
     )
-    return VerificationOut(
-        ok=result.ok,
-        events=result.events,
-        last_seq=result.last_seq,
-        checkpoints=result.checkpoints,
-        unsigned_tail=result.unsigned_tail,
-        problem=result.problem,
-        first_bad_seq=result.first_bad_seq,
-        detail=result.detail,
-    )
+    return VerificationOut.model_validate(result)
 
 
 @router.get("/export")

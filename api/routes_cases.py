@@ -63,17 +63,7 @@ def case_view(case_ref: str, purpose: PurposeQuery, actor: CurrentActor, vault: 
         case_ref=view.case_ref,
         status=view.status,
         referred_at=view.referred_at,
-        records=[
-            RecordSummaryOut(
-                reference=r.reference,
-                category=r.category,
-                kind=r.kind,
-                status=r.status,
-                created_at=r.created_at,
-                updated_at=r.updated_at,
-            )
-            for r in view.records
-        ],
+        records=[RecordSummaryOut.model_validate(r) for r in view.records],
         advice=_advice(view.advice) if view.advice else None,
         advice_history=[published for _, published in view.advice_history],
     )
@@ -87,4 +77,4 @@ def publish_advice(
 
 
 def _advice(advice: PublishedAdvice) -> AdviceOut:
-    return AdviceOut(version=advice.version, published_at=advice.published_at, fields=advice.fields)
+    return AdviceOut.model_validate(advice)

@@ -7,37 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import CurrentActor, VaultDep
-from api.schemas import RecordCreated, RecordIn, RecordOut, RecordPatch
+from api.schemas import RecordCreated, RecordIn, RecordMetadataOut, RecordOut, RecordPatch
 from vault.records import NewRecord, RecordView
 from vault.vocabulary import Purpose
 
 router = APIRouter(prefix="/v1", tags=["records"])
+RecordResponse = RecordOut | RecordMetadataOut
 PurposeQuery = Annotated[Purpose, Query(description="purpose of use, recorded in the audit event")]
 
 
-def render(view: RecordView) -> RecordOut:
-    if not view.values_included:  # the claims side: metadata, and no record id
-        return RecordOut(
-            record_id=None,
-            reference=view.reference,
-            case_ref=view.case_ref,
-            category=view.category,
-            kind=view.kind,
-            status=view.status,
-            created_at=view.created_at,
-        )
-    return RecordOut(
-        record_id=view.record_id,
-        reference=view.reference,
-        case_ref=view.case_ref,
-        category=view.category,
-        kind=view.kind,
-        status=view.status,
-        created_at=view.created_at,
-        source=view.source,
-        purpose=view.purpose,
-        fields=view.fields,
-    )
+def render(view: RecordView) -> RecordResponse:
+    if view.values_included:
+        return RecordOut.model_validate(view)
+    return RecordMetadataOut.model_validate(view)  # the claims side: whitelisted metadata only
 
 
 @router.post("/cases/{case_ref}/records", status_code=status.HTTP_201_CREATED, response_model=RecordCreated)
@@ -47,24 +29,24 @@ def create_record(case_ref: str, body: RecordIn, actor: CurrentActor, vault: Vau
     return RecordCreated(record_id=created.record_id, reference=created.reference)
 
 
-@router.get("/records/{record_id}", response_model=RecordOut, response_model_exclude_none=True)
-def read_record(record_id: str, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> RecordOut:
+@router.get("/records/{record_id}", response_model=RecordResponse)
+def read_record(record_id: str, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> RecordResponse:
     return render(vault.read_record(actor, record_id, purpose))
 
 
-@router.patch("/records/{record_id}", response_model=RecordOut, response_model_exclude_none=True)
+@router.patch("/records/{record_id}", response_model=RecordResponse)
 def update_record(
     record_id: str, body: RecordPatch, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep
-) -> RecordOut:
+) -> RecordResponse:
     return render(vault.update_record(actor, record_id, purpose, body.fields))
 
 
-@router.get("/references/{reference}", response_model=RecordOut, response_model_exclude_none=True)
+@router.get("/references/{reference}", response_model=RecordResponse)
 def resolve_reference(
     reference: str,
     purpose: PurposeQuery,
     actor: CurrentActor,
     vault: VaultDep,
     case_ref: Annotated[str | None, Query(max_length=128)] = None,
-) -> RecordOut:
+) -> RecordResponse:
     return render(vault.resolve_reference(actor, reference, purpose, case_ref))

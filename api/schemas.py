@@ -36,17 +36,26 @@ class RecordCreated(BaseModel):
     reference: str
 
 
-class RecordOut(BaseModel):
-    record_id: str | None  # withheld from the claims side: it holds the reference
+class RecordMetadataOut(BaseModel):
+    """What the claims side sees of a record: never its id, source, purpose or values (R1)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     reference: str
     case_ref: str
     category: Category
     kind: str
     status: str
     created_at: datetime
-    source: str | None = None
-    purpose: str | None = None
-    fields: dict[str, str] | None = None  # present only for a requester allowed to read the values
+
+
+class RecordOut(RecordMetadataOut):
+    """A record for a requester allowed to read its values."""
+
+    record_id: str
+    source: str
+    purpose: str
+    fields: dict[str, str]
 
 
 class ReferralIn(Strict):
@@ -77,6 +86,8 @@ class RevokedOut(BaseModel):
 
 
 class RecordSummaryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     reference: str
     category: str
     kind: str
@@ -86,6 +97,8 @@ class RecordSummaryOut(BaseModel):
 
 
 class AdviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     version: int
     published_at: datetime
     fields: dict[str, object]
@@ -106,6 +119,8 @@ class AuditPageOut(BaseModel):
 
 
 class TallyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     category: str | None
     event_type: str
     outcome: str
@@ -115,6 +130,8 @@ class TallyOut(BaseModel):
 
 
 class VerificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     ok: bool
     events: int
     last_seq: int
