@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import decisions, http, imports, rotation, verify
-from bench.common import Section
+from bench.common import Section, postgres_scratch
 
 
 def render(sections: list[Section], args: argparse.Namespace) -> str:
@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--postgres-url", default=None, help="also run the HTTP load on this PostgreSQL")
     parser.add_argument("--only", choices=["decisions", "import", "verify", "rotation", "http"], action="append")
     args = parser.parse_args()
     size = lambda n: max(10, int(n * args.scale))  # noqa: E731
@@ -59,7 +60,13 @@ def main() -> None:
     if "rotation" in wanted:
         sections.append(rotation.run(args.database_url, size(100_000)))
     if "http" in wanted:
-        sections.append(http.run(args.database_url, seconds=max(2, int(10 * min(1.0, args.scale * 10)))))
+        seconds = max(2, int(10 * min(1.0, args.scale * 10)))
+        sections.append(http.run(args.database_url, seconds=seconds))
+        if args.postgres_url:
+            with postgres_scratch(args.postgres_url) as url:
+                section = http.run(url, seconds=seconds)
+            section.title += " — on PostgreSQL"
+            sections.append(section)
     text = render(sections, args)
     print(text)
     output = args.output or (Path("docs/PERFORMANCE.md") if args.scale == 1 and not args.only else None)

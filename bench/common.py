@@ -69,3 +69,22 @@ def p(samples: list[int], q: float) -> float:
 
 def median_us(samples: list[int]) -> float:
     return statistics.median(samples) / 1000
+
+
+@contextmanager
+def postgres_scratch(admin_url: str) -> Iterator[str]:
+    """A fresh schema on the given PostgreSQL, as a URL whose search_path points at it; dropped afterwards."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{admin_url}{'&' if '?' in admin_url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

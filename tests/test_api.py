@@ -392,3 +392,36 @@ def test_personas_end_to_end(world: World, tmp_path: Path) -> None:
         e["event_type"] for e in world.events() if e["actor"]["user"] == "sara"
     }  # type: ignore[index]
     assert client.get("/v1/audit/events", headers=adviser).status_code == 403
+
+
+def test_canaries_never_reach_the_logs(
+    world: World, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    adviser = world.auth("medical_adviser-a", "medical_adviser")
+    record = world.records[("CASE-A", "health")]
+    q = "purpose=claim_assessment"
+    world.client.get(f"/v1/records/{record}?{q}", headers=adviser)
+    world.client.patch(f"/v1/records/{record}?{q}", headers=adviser, json={"fields": {"value": CANARY["health"]}})
+    world.client.post(
+        "/v1/cases/CASE-A/records",
+        headers=adviser,
+        json={  # refused: unknown field, echoed nowhere
+            "subject_ref": "CUST-1",
+            "category": "health",
+            "kind": "r",
+            "source": "s",
+            "purpose": "claim_assessment",
+            "fields": {"value": CANARY["health"]},
+            "note": CANARY["health"],
+        },
+    )
+    world.client.get(
+        f"/v1/records/{world.records[('CASE-A', 'criminal')]}?purpose=acceptance",
+        headers=world.auth("criminal_data_officer-a", "criminal_data_officer"),
+    )
+    world.client.get(f"/v1/records/{record}?{q}", headers={"Authorization": "Bearer " + CANARY["health"]})
+    captured = capfd.readouterr()
+    logged = captured.out + captured.err + "\n".join(r.getMessage() for r in caplog.records)
+    assert logged.strip()  # something was logged, so the check looked at real output
+    assert CANARY["health"] not in logged and CANARY["criminal"] not in logged

@@ -252,7 +252,7 @@ class RecordService(ServiceBase):
     ) -> RecordView:
         values: dict[str, str] = {}
         try:
-            with self._sessions() as session:
+            with self._read_sessions() as session:  # a read: no write lock
                 keys: dict[str, DataKey] = {}
                 for item in sealed:
                     key = keys.get(item.data_key_id) or self._data_keys.for_opening(session, item.data_key_id)
