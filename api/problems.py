@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthenticationFailed
@@ -92,6 +93,15 @@ def install(app: FastAPI) -> None:
         # Location and message only: the rejected input itself may hold health data.
         errors = [
             {"location": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))} for e in exc.errors()
+        ]
+        return problem(request, 422, "invalid_input", "Invalid input", extra={"errors": errors})
+
+    @app.exception_handler(ValidationError)
+    async def invalid_model(request: Request, exc: ValidationError) -> JSONResponse:
+        # Raised when a route builds a core object (e.g. a record bound to its case): same answer, never the input.
+        errors = [
+            {"location": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))}
+            for e in exc.errors(include_input=False, include_url=False)
         ]
         return problem(request, 422, "invalid_input", "Invalid input", extra={"errors": errors})
 

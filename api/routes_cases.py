@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import CurrentActor, VaultDep
-from api.routes_records import PurposeQuery
+from api.routes_records import CaseRef, PurposeQuery
 from api.schemas import (
     AdviceOut,
     AssignmentIn,
@@ -26,13 +26,13 @@ router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
 
 @router.post("/{case_ref}/referrals", status_code=status.HTTP_201_CREATED, response_model=ReferralOut)
-def refer(case_ref: str, body: ReferralIn, actor: CurrentActor, vault: VaultDep) -> ReferralOut:
+def refer(case_ref: CaseRef, body: ReferralIn, actor: CurrentActor, vault: VaultDep) -> ReferralOut:
     referral = vault.refer(actor, case_ref, body.subject_ref, body.question)
     return ReferralOut(case_ref=referral.case_ref, reference=referral.reference, status=referral.status)
 
 
 @router.post("/{case_ref}/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentOut)
-def assign(case_ref: str, body: AssignmentIn, actor: CurrentActor, vault: VaultDep) -> AssignmentOut:
+def assign(case_ref: CaseRef, body: AssignmentIn, actor: CurrentActor, vault: VaultDep) -> AssignmentOut:
     assignment_id = vault.assign(
         actor,
         case_ref=case_ref,
@@ -47,7 +47,7 @@ def assign(case_ref: str, body: AssignmentIn, actor: CurrentActor, vault: VaultD
 
 @router.delete("/{case_ref}/assignments", response_model=RevokedOut)
 def revoke(
-    case_ref: str,
+    case_ref: CaseRef,
     user: Annotated[str, Query(min_length=1, max_length=128)],
     role: Role,
     actor: CurrentActor,
@@ -57,7 +57,7 @@ def revoke(
 
 
 @router.get("/{case_ref}", response_model=CaseOut)
-def case_view(case_ref: str, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> CaseOut:
+def case_view(case_ref: CaseRef, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> CaseOut:
     view = vault.case_view(actor, case_ref, purpose)
     return CaseOut(
         case_ref=view.case_ref,
@@ -71,7 +71,7 @@ def case_view(case_ref: str, purpose: PurposeQuery, actor: CurrentActor, vault: 
 
 @router.post("/{case_ref}/advice", status_code=status.HTTP_201_CREATED, response_model=AdviceOut)
 def publish_advice(
-    case_ref: str, body: AdviceInput, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep
+    case_ref: CaseRef, body: AdviceInput, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep
 ) -> AdviceOut:
     return _advice(vault.publish_advice(actor, case_ref, body, purpose))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from api.deps import CurrentActor, VaultDep
 from api.schemas import RecordCreated, RecordIn, RecordMetadataOut, RecordOut, RecordPatch
@@ -13,6 +13,7 @@ from vault.vocabulary import Purpose
 
 router = APIRouter(prefix="/v1", tags=["records"])
 RecordResponse = RecordOut | RecordMetadataOut
+CaseRef = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
 PurposeQuery = Annotated[Purpose, Query(description="purpose of use, recorded in the audit event")]
 
 
@@ -23,7 +24,7 @@ def render(view: RecordView) -> RecordResponse:
 
 
 @router.post("/cases/{case_ref}/records", status_code=status.HTTP_201_CREATED, response_model=RecordCreated)
-def create_record(case_ref: str, body: RecordIn, actor: CurrentActor, vault: VaultDep) -> RecordCreated:
+def create_record(case_ref: CaseRef, body: RecordIn, actor: CurrentActor, vault: VaultDep) -> RecordCreated:
     record = NewRecord(case_ref=case_ref, **body.model_dump())
     created = vault.create_record(actor, record)
     return RecordCreated(record_id=created.record_id, reference=created.reference)

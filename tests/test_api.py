@@ -221,6 +221,25 @@ def test_bad_input_gets_problem_json_without_echoing_it(world: World) -> None:
     assert unknown_purpose.status_code == 422
 
 
+@pytest.mark.parametrize("case_ref", ["CASE%20A", "111222333", "x" * 129])
+def test_bad_case_reference_in_the_path_is_a_422_not_a_crash(world: World, case_ref: str) -> None:
+    headers = world.auth("medical_adviser-a", "medical_adviser")
+    response = world.client.post(
+        f"/v1/cases/{case_ref}/records",
+        headers=headers,
+        json={
+            "subject_ref": "CUST-1",
+            "category": "health",
+            "kind": "report",
+            "source": "test",
+            "purpose": "claim_assessment",
+            "fields": {"value": "x"},
+        },
+    )
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert "111222333" not in response.text
+
+
 def test_oversized_body_is_refused_with_413(world: World) -> None:
     headers = world.auth("medical_adviser-a", "medical_adviser")
     response = world.client.post(
