@@ -139,7 +139,7 @@ def demo(
     """Fictional insurer on a fresh data directory, in dev mode: seed it, print a token per persona, serve."""
     import os
 
-    from api.demo import PERSONAS, seed, tokens
+    from api.demo import PERSONAS, demo_ids, seed, tokens
 
     os.environ["KLUIS_DEV_MODE"] = "1"
     settings = Settings()
@@ -148,7 +148,7 @@ def demo(
     fresh = not settings.effective_keyring_file.exists()
     initialise(settings, operator(Role.KEY_ADMIN))
     with running() as kluis:
-        ids = seed(kluis) if fresh else None
+        ids = seed(kluis) if fresh else demo_ids(kluis)
     issued = tokens(settings)
     typer.echo("Kluis demo (dev mode; fictional data). Tokens, valid 8 hours:")
     for persona in PERSONAS:

@@ -109,3 +109,15 @@ def tokens(settings: Settings) -> dict[str, str]:
         )
         for p in PERSONAS
     }
+
+
+def demo_ids(kluis: Kluis) -> dict[str, str] | None:
+    """The demo's medical report, found again on a later run (the operator may look; nothing is decrypted)."""
+    from vault import repository
+
+    with kluis.read_sessions() as session:
+        records = repository.case_records(session, kluis.settings.organisation, "CLAIM-2026-001", ["health"])
+    for record, reference in records:
+        if record.kind == "medical_report":
+            return {"record_id": record.id, "reference": reference}
+    return None

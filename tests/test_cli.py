@@ -226,3 +226,23 @@ def test_kill_mid_import_leaves_whole_records_and_a_chain_that_verifies(settings
     assert 200 <= count < 20000  # killed part-way
     assert fields == 2 * count and references == count and created == count  # nothing half-written
     assert "audit log OK" in run(env, "audit", "verify").stdout
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_demo_seeds_a_fictional_insurer_and_prints_tokens_and_curl_lines(settings: Settings) -> None:
+    env = {**environment(settings), "KLUIS_DEV_MODE": "0"}  # demo turns dev mode on for itself
+    result = run(env, "demo", "--no-serve")
+    tokens = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("eyJ")]
+    curls = [line for line in result.stdout.splitlines() if line.strip().startswith("curl ")]
+    assert len(tokens) == 6 and len(curls) == 3
+    record_id = curls[1].split("/v1/records/")[1].split("?")[0]
+    kluis = open_kluis(settings.model_copy(update={"dev_mode": True}))
+    try:
+        view = kluis.vault.read_record(actor("dr.jansen", "medical_adviser"), record_id, Purpose.CLAIM_ASSESSMENT)
+        assert "Fictional" in view.fields["summary"]
+        case = kluis.vault.case_view(actor("anna.claims", "claims_handler"), "CLAIM-2026-001", Purpose.CLAIM_ASSESSMENT)
+        assert case.advice is not None and case.status == "referred"
+    finally:
+        kluis.close()
+    again = run(env, "demo", "--no-serve")  # a second run reuses the data instead of seeding twice
+    assert record_id in again.stdout
