@@ -23,7 +23,8 @@ def render(sections: list[Section], args: argparse.Namespace) -> str:
         "# Performance",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit}` by `python -m bench"
-        f"{' --scale ' + str(args.scale) if args.scale != 1 else ''}`, on {os.cpu_count()} CPU(s), "
+        f"{' --scale ' + str(args.scale) if args.scale != 1 else ''}"
+        f"{' --postgres-url <local PostgreSQL>' if args.postgres_url else ''}`, on {os.cpu_count()} CPU(s), "
         f"Python {platform.python_version()}, database: {args.database_url or 'SQLite (WAL, synchronous=FULL)'}.",
         "Every figure stands beside a baseline measured in the same run; the ratio is what to compare across machines.",
         "",

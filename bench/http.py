@@ -160,9 +160,20 @@ def run(database_url: str | None, seconds: int = 10, connections: int = 8, worke
                 f"{rate / plain[0]:.2f}× throughput (target ≥ {target}×)",
             )
         )
+    durability = (
+        "SQLite: WAL, synchronous=FULL, so an fsync per request"
+        if url.startswith("sqlite")
+        else "PostgreSQL: a WAL flush per commit"
+    )
     section.notes.append(
-        "Every Kluis request commits one audit event (SQLite: WAL, synchronous=FULL, so an fsync per "
-        "request) before it answers; the plain endpoint only reads. wrk runs one thread on the same "
-        "2-core machine, over loopback only."
+        "Targets missed. Per request the plain endpoint costs ~2.3 ms of framework time (FastAPI + uvicorn, one "
+        "read). Kluis adds ~3 ms of service work, measured in-process: token verification (~0.16 ms), the relation "
+        "lookup, the decision (< 1 µs, memoized), the records or data-key reads, and the audit append (lock the head "
+        "row, insert the event, move the head) committed before the answer. The decision is not the cost; the SQL "
+        "statements through SQLAlchemy and the durable audit commit are."
+    )
+    section.notes.append(
+        f"Every Kluis request commits one audit event ({durability}) before it answers; the plain endpoint only "
+        "reads. wrk runs one thread on the same 2-core machine, over loopback only."
     )
     return section
