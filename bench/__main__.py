@@ -49,7 +49,10 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=None, help="also run the HTTP load on this PostgreSQL")
     parser.add_argument("--only", choices=["decisions", "import", "verify", "rotation", "http"], action="append")
     args = parser.parse_args()
-    size = lambda n: max(10, int(n * args.scale))  # noqa: E731
+
+    def size(n: int) -> int:
+        return max(10, int(n * args.scale))
+
     wanted = set(args.only or ["decisions", "import", "verify", "rotation", "http"])
     sections = []
     if "decisions" in wanted:

@@ -49,7 +49,10 @@ def _wrk(url: str, token: str | None, seconds: int, connections: int) -> tuple[f
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise RuntimeError(f"unexpected wrk output: {out[:200]}")
+    rate = float(found.group(1))
     percentiles = {m[0]: float(m[1]) * _UNITS[m[2]] for m in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)\b", out)}
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return rate, percentiles["50"], percentiles["99"], int(errors.group(1)) if errors else 0

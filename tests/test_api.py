@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -46,7 +47,7 @@ class World:
     def auth(self, user: str, *roles: str) -> dict[str, str]:
         return self.idp.bearer(user, *roles)
 
-    def events(self) -> list[dict[str, object]]:
+    def events(self) -> list[dict[str, Any]]:
         with self.kluis.sessions() as session:
             rows = session.execute(sa.text("SELECT body FROM audit_events ORDER BY seq")).scalars()
             return [json.loads(bytes(b)) for b in rows]
@@ -147,7 +148,7 @@ def test_authorization_matrix(world: World, role: str, category: str, action: st
     assert response.status_code == expected, response.text
     events = world.events()[before:]
     assert len(events) == 1  # every cell, denials included, leaves exactly one event
-    assert events[0]["actor"]["user"] == user  # type: ignore[index]
+    assert events[0]["actor"]["user"] == user
     assert events[0]["outcome"] == ("allowed" if expected < 300 else "denied")
     if expected >= 400:
         assert response.headers["content-type"] == "application/problem+json"
@@ -350,7 +351,7 @@ def test_personas_end_to_end(world: World, tmp_path: Path) -> None:
         },
     )
     assert created.status_code == 201
-    assert world.events()[-1]["actor"]["responsible_user"] == "dr.jansen"  # type: ignore[index]
+    assert world.events()[-1]["actor"]["responsible_user"] == "dr.jansen"
     record_id = created.json()["record_id"]
     assert client.get(f"/v1/records/{record_id}?{q}", headers=adviser).json()["fields"] == {"note": CANARY["health"]}
     patched = client.patch(f"/v1/records/{record_id}?{q}", headers=adviser, json={"fields": {"note": "corrected"}})
@@ -409,7 +410,7 @@ def test_personas_end_to_end(world: World, tmp_path: Path) -> None:
     assert offline.ok and offline.unsigned_tail == 0
     assert {"audit.search", "audit.overview", "audit.verify", "audit.export"} <= {
         e["event_type"] for e in world.events() if e["actor"]["user"] == "sara"
-    }  # type: ignore[index]
+    }
     assert client.get("/v1/audit/events", headers=adviser).status_code == 403
 
 
