@@ -14,7 +14,7 @@ import typer
 
 from api.logging import configure_logging
 from vault.audit_event import Actor
-from vault.audit_review import export, verify_export, verify_stored
+from vault.audit_review import verify_export
 from vault.bootstrap import Kluis, initialise, open_kluis
 from vault.config import Settings
 from vault.data_keys import DataKeys
@@ -213,15 +213,9 @@ def audit_verify(
         with file.open(encoding="ascii") as handle:
             result = verify_export(handle, key, settings.audit_checkpoint_interval)
     else:
-        actor = operator(Role.SECURITY_OFFICER)
         with running() as kluis:
-            kluis.vault.authorize_operation(actor, Resource.AUDIT_LOG, "audit.verify")
-            key = read_public_key(public_key) if public_key else kluis.keyring.audit_signer().public_bytes()
-            with kluis.read_sessions() as session:
-                result = verify_stored(session, key, settings.audit_checkpoint_interval)
-            kluis.vault.record_outcome(
-                actor, "audit.verify", "ok" if result.ok else "failed", result.problem or f"{result.events} events"
-            )
+            trusted = read_public_key(public_key) if public_key else None
+            result = kluis.vault.verify_audit(operator(Role.SECURITY_OFFICER), trusted)
     if not result.ok:
         raise fail(f"audit log FAILED verification: {result.problem} at event {result.first_bad_seq}: {result.detail}")
     typer.echo(
@@ -233,21 +227,15 @@ def audit_verify(
 @audit_app.command("export")
 def audit_export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
     """Write the log as JSON lines that `kluis audit verify --file` checks offline."""
-    actor = operator(Role.SECURITY_OFFICER)
     with running() as kluis:
-        kluis.vault.authorize_operation(actor, Resource.AUDIT_LOG, "audit.export")
-        with kluis.sessions() as session, session.begin():
-            kluis.audit.seal_head(session)  # so the whole export is covered by a signature
-        key = kluis.keyring.audit_signer().public_bytes()
-        with kluis.read_sessions() as session:
-            lines = export(session, key)
-            if output is None:
+        lines = kluis.vault.export_audit(operator(Role.SECURITY_OFFICER))
+        if output is None:
+            for line in lines:
+                sys.stdout.write(line + "\n")
+        else:
+            with output.open("w", encoding="ascii") as handle:
                 for line in lines:
-                    sys.stdout.write(line + "\n")
-            else:
-                with output.open("w", encoding="ascii") as handle:
-                    for line in lines:
-                        handle.write(line + "\n")
+                    handle.write(line + "\n")
 
 
 @policy_app.command("check")

@@ -3,7 +3,6 @@ reads is itself decided by the policy and audited."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
@@ -12,11 +11,8 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, KluisDep
 from api.schemas import AuditPageOut, TallyOut, VerificationOut
-from vault import audit_review
 from vault.audit_search import AuditQuery
-from vault.bootstrap import Kluis
 from vault.errors import InvalidInput
-from vault.vocabulary import Resource
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 Filter = Annotated[str | None, Query(max_length=128)]
@@ -60,31 +56,15 @@ def overview(actor: CurrentActor, kluis: KluisDep, user: Filter = None, subject:
 
 @router.get("/verify", response_model=VerificationOut)
 def verify(actor: CurrentActor, kluis: KluisDep) -> VerificationOut:
-    kluis.vault.authorize_operation(actor, Resource.AUDIT_LOG, "audit.verify")
-    with kluis.read_sessions() as session:
-        result = audit_review.verify_stored(
-            session, kluis.keyring.audit_signer().public_bytes(), kluis.audit.checkpoint_interval
-        )
-    kluis.vault.record_outcome(
-        actor, "audit.verify", "ok" if result.ok else "failed", result.problem or f"{result.events} events"
-    )
-    return VerificationOut.model_validate(result)
+    return VerificationOut.model_validate(kluis.vault.verify_audit(actor))
 
 
 @router.get("/export")
 def export(actor: CurrentActor, kluis: KluisDep) -> StreamingResponse:
     """JSON lines (docs/FORMATS.md), streamed from the database: memory stays flat however long the log."""
-    kluis.vault.authorize_operation(actor, Resource.AUDIT_LOG, "audit.export")
-    with kluis.sessions() as session, session.begin():
-        kluis.audit.seal_head(session)
+    lines = (line.encode("ascii") + b"\n" for line in kluis.vault.export_audit(actor))
     return StreamingResponse(
-        _lines(kluis),
+        lines,
         media_type="application/x-ndjson",
         headers={"Content-Disposition": 'attachment; filename="kluis-audit.jsonl"'},
     )
-
-
-def _lines(kluis: Kluis) -> Iterator[bytes]:
-    with kluis.read_sessions() as session:
-        for line in audit_review.export(session, kluis.keyring.audit_signer().public_bytes()):
-            yield line.encode("ascii") + b"\n"

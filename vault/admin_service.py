@@ -3,11 +3,13 @@ policy and audited like data access."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from vault import audit_search, repository
+from vault import audit_review, audit_search, repository
+from vault.audit_chain import Verification
 from vault.audit_event import ActionCode, Actor, AuditEvent
 from vault.audit_search import AuditPage, AuditQuery, Tally
 from vault.errors import AccessDenied, InvalidInput
@@ -160,6 +162,30 @@ class AdminService(ServiceBase):
         self.authorize_operation(actor, Resource.AUDIT_LOG, "audit.search", detail=query.describe())
         with self._read_sessions() as session:
             return audit_search.search(session, query)
+
+    def verify_audit(self, actor: Actor, public_key: bytes | None = None) -> Verification:
+        """Recompute the chain and checkpoints (against the given trusted key, or the signing key's own); the check
+        and its outcome are audited."""
+        self.authorize_operation(actor, Resource.AUDIT_LOG, "audit.verify")
+        key = public_key or self._keys.audit_signer().public_bytes()
+        with self._read_sessions() as session:
+            result = audit_review.verify_stored(session, key, self._audit.checkpoint_interval)
+        outcome = "ok" if result.ok else "failed"
+        self.record_outcome(actor, "audit.verify", outcome, result.problem or f"{result.events} events")
+        return result
+
+    def export_audit(self, actor: Actor) -> Iterator[str]:
+        """The log as export lines (docs/FORMATS.md), signed to its head first; streamed from a read session."""
+        self.authorize_operation(actor, Resource.AUDIT_LOG, "audit.export")
+        with self._transaction() as session:
+            self._audit.seal_head(session)
+        key = self._keys.audit_signer().public_bytes()
+
+        def lines() -> Iterator[str]:
+            with self._read_sessions() as session:
+                yield from audit_review.export(session, key)
+
+        return lines()
 
     def audit_overview(self, actor: Actor, *, user: str | None = None, subject: str | None = None) -> list[Tally]:
         """Per-user or per-subject overview (NEN 7513): what was accessed, by category, action and outcome."""

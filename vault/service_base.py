@@ -47,6 +47,7 @@ class ServiceBase:
         self._read_sessions = read_sessions or make_sessionmaker(self._engine, read_only=True)
         self._policy = policy
         self._audit = audit
+        self._keys = keys
         self._data_keys = DataKeys(keys)
         self._clock = clock
 
