@@ -106,7 +106,10 @@ class CaseService(RecordService):
         now = self._clock()
         with self._transaction() as session:
             relations = self._relations(session, actor, case_ref, now)
-            visible = {c for c in Category if self._policy.decide(relations, c, Action.VIEW_METADATA, purpose).allowed}
+            decisions = {c: self._policy.decide(relations, c, Action.VIEW_METADATA, purpose) for c in Category}
+            visible = {c for c, d in decisions.items() if d.allowed}
+            # The audit event names the rule(s) actually matched: per visible category, or the health denial.
+            rule = "; ".join(decisions[c].rule for c in sorted(visible)) or decisions[Category.HEALTH].rule
             case = repository.get_case(session, actor.organisation, case_ref)
             records = repository.case_records(session, actor.organisation, case_ref, [c.value for c in visible])
             history = (
@@ -121,7 +124,7 @@ class CaseService(RecordService):
                         "allowed" if visible else "denied",
                         actor,
                         purpose=purpose.value,
-                        rule="view_metadata" if visible else "default-deny",
+                        rule=rule,
                         reason=None if visible else "no_category_visible",
                         object_type="case",
                         case_ref=case_ref,

@@ -211,33 +211,17 @@ class RecordService(ServiceBase):
             found = repository.get_record(session, actor.organisation, record_id) if is_uuid(record_id) else None
             if found is None:
                 self._audit.append(session, [not_found_event(actor, "U", "record.update", purpose, now)])
-        if found is None:  # raised after the commit, so the denial's audit event stays
-            raise NotFound("no such record")
-        with self._transaction() as session:
-            record, reference = found
-            relations = self._relations(session, actor, record.case_ref, now)
-            category = Category(record.category)
-            decision = self._policy.decide(relations, category, Action.UPDATE, purpose)
-            event = read_event(actor, record, reference, purpose, decision, sorted(fields), now)
-            refusal = None
-            if decision.allowed:
-                key = self._data_keys.for_sealing(session, [record.subject_id], category, now)[record.subject_id]
-                sealed = {
-                    name: key.seal(FieldContext(record.id, name, record.category, record.subject_id, key.id), value)
-                    for name, value in fields.items()
-                }
-                repository.replace_fields(session, record.id, key.id, sealed, now)
-                self._data_keys.record_seals(session, [key])
+                refusal: VaultError | None = NotFound("no such record")
             else:
-                refusal = _refusal(self._policy.decide(relations, category, Action.VIEW_METADATA, purpose))
-            self._audit.append(session, [replace(event, action_code="U", event_type="record.update")])
-        if refusal is not None:
+                record, reference = found
+                refusal = self._update_in(session, actor, record, reference, purpose, fields, now)
+        if refusal is not None:  # raised after the commit, so the refusal's audit event stays
             raise refusal
         return RecordView(
             record.id,
             reference,
             record.case_ref,
-            category,
+            Category(record.category),
             record.kind,
             record.source,
             record.purpose,
@@ -246,6 +230,34 @@ class RecordService(ServiceBase):
             {},
             values_included=False,
         )
+
+    def _update_in(
+        self,
+        session: Session,
+        actor: Actor,
+        record: Record,
+        reference: str,
+        purpose: Purpose,
+        fields: dict[str, str],
+        now: datetime,
+    ) -> VaultError | None:
+        relations = self._relations(session, actor, record.case_ref, now)
+        category = Category(record.category)
+        decision = self._policy.decide(relations, category, Action.UPDATE, purpose)
+        refusal = None
+        if decision.allowed:
+            key = self._data_keys.for_sealing(session, [record.subject_id], category, now)[record.subject_id]
+            sealed = {
+                name: key.seal(FieldContext(record.id, name, record.category, record.subject_id, key.id), value)
+                for name, value in fields.items()
+            }
+            repository.replace_fields(session, record.id, key.id, sealed, now)
+            self._data_keys.record_seals(session, [key])
+        else:
+            refusal = _refusal(self._policy.decide(relations, category, Action.VIEW_METADATA, purpose))
+        event = read_event(actor, record, reference, purpose, decision, sorted(fields), now)
+        self._audit.append(session, [replace(event, action_code="U", event_type="record.update")])
+        return refusal
 
     def _open(
         self, actor: Actor, record: Record, reference: str, sealed: list[RecordField], purpose: Purpose, now: datetime

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,13 +13,19 @@ from sqlalchemy.orm import Session
 from vault.models import Advice, Case, CaseAssignment, DataKeyRow, PolicyRule, Record, RecordField, Reference, Subject
 from vault.vocabulary import Relation, Role
 
+_IN_CHUNK = 500  # bound the size of IN (...) lists
+
+
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    unique = list(set(items))
+    for start in range(0, len(unique), _IN_CHUNK):
+        yield unique[start : start + _IN_CHUNK]
+
 
 # -- subjects ------------------------------------------------------------------------------------------------
 def subject_ids(session: Session, organisation: str, subject_refs: Iterable[str]) -> dict[str, str]:
-    refs = list(set(subject_refs))
     found: dict[str, str] = {}
-    for start in range(0, len(refs), 500):
-        chunk = refs[start : start + 500]
+    for chunk in _chunks(subject_refs):
         query = select(Subject.subject_ref, Subject.id).where(
             Subject.organisation == organisation, Subject.subject_ref.in_(chunk)
         )
@@ -114,12 +120,9 @@ def _stored(row: Row[str, str, str, int, bytes | None, int]) -> StoredDataKey:
 
 
 def data_keys_for(session: Session, subject_ids: Iterable[str], category: str) -> dict[str, StoredDataKey]:
-    ids = list(set(subject_ids))
     found: dict[str, StoredDataKey] = {}
-    for start in range(0, len(ids), 500):
-        query = select(*_DATA_KEY_COLUMNS).where(
-            DataKeyRow.category == category, DataKeyRow.subject_id.in_(ids[start : start + 500])
-        )
+    for chunk in _chunks(subject_ids):
+        query = select(*_DATA_KEY_COLUMNS).where(DataKeyRow.category == category, DataKeyRow.subject_id.in_(chunk))
         found.update({row[1]: _stored(row) for row in session.execute(query)})
     return found
 
@@ -224,16 +227,16 @@ def relations_to_cases(
 ) -> dict[str, dict[Role, Relation]]:
     """relations_to_case for many cases at once (bulk import): one query per 500 cases."""
     roles = list(roles)
-    cases = list(set(case_refs))
+    cases = set(case_refs)
     result = {case: dict.fromkeys(roles, Relation.NONE) for case in cases}
     if not roles:
         return result
     held = {role.value: role for role in roles}
-    for start in range(0, len(cases), 500):
+    for chunk in _chunks(cases):
         query = select(CaseAssignment.case_ref, CaseAssignment.role, CaseAssignment.relation).where(
             CaseAssignment.user_id == user_id,
             CaseAssignment.organisation == organisation,
-            CaseAssignment.case_ref.in_(cases[start : start + 500]),
+            CaseAssignment.case_ref.in_(chunk),
             CaseAssignment.revoked_at.is_(None),
             CaseAssignment.starts_at <= now,
             or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > now),
