@@ -8,15 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from api import problems, routes_audit, routes_cases, routes_health, routes_records
-from api.auth import Authenticator, KeySource, TrustAnchor
-from api.dev import dev_anchor
+from api import problems
+from api.auth import Authenticator, KeySource, TrustAnchor, dev_anchor
 from api.logging import configure_logging
 from api.middleware import BodyLimit, Metrics, RequestContext
-from api.policy_refresh import PolicyRefresher
-from vault.bootstrap import Kluis, open_kluis
-from vault.config import Settings
-from vault.errors import ConfigurationError
+from api.routes import ROUTERS
+from vault import ConfigurationError, Settings, Vault, open_vault
 
 
 def trust_anchors(settings: Settings) -> list[TrustAnchor]:
@@ -39,28 +36,28 @@ def trust_anchors(settings: Settings) -> list[TrustAnchor]:
     return anchors
 
 
-def create_app(settings: Settings | None = None, kluis: Kluis | None = None) -> FastAPI:
-    """Build the app. Refuses to start without a token issuer, an initialised database or a non-empty policy."""
-    settings = settings or Settings()
+def create_app(settings: Settings | None = None, vault: Vault | None = None) -> FastAPI:
+    """Build the app. Refuses to start without a token issuer, an initialised database or a non-empty policy.
+    The policy stays current through the core's policy store, as for every other process."""
+    settings = settings or (vault.settings if vault else Settings())
     configure_logging()
     authenticator = Authenticator(trust_anchors(settings), settings.oidc_roles_claim)
-    running = kluis or open_kluis(settings)
+    running = vault or open_vault(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        if kluis is None:
+        if vault is None:
             running.close()
 
     app = FastAPI(title="Kluis", version="1", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     registry = CollectorRegistry()
-    app.state.kluis = running
+    app.state.vault = running
     app.state.authenticator = authenticator
-    app.state.policy_refresher = PolicyRefresher(running, settings.policy_refresh_seconds)
     app.state.metrics_registry = registry
     problems.install(app)
-    for module in (routes_records, routes_cases, routes_audit, routes_health):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_middleware(Metrics, registry=registry)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)  # outermost: every response, even a 413, carries the correlation id

@@ -14,11 +14,15 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthenticationFailed
-from vault.errors import (
+from vault import (
     AccessDenied,
     AuditUnavailable,
+    ConfigurationError,
     Conflict,
+    ConsentRequired,
     DecryptionFailed,
+    Erased,
+    IntegrityViolation,
     InvalidInput,
     KeyUnavailable,
     NotFound,
@@ -29,18 +33,25 @@ from vault.errors import (
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
 
-_STATUS: list[tuple[type[VaultError], int, str]] = [
-    (InvalidInput, 422, "Invalid input"),
-    (NotFound, 404, "Not found"),
-    (AccessDenied, 403, "Forbidden"),
-    (Conflict, 409, "Conflict"),
-    (AuditUnavailable, 503, "Service unavailable"),
-    (PolicyUnavailable, 503, "Service unavailable"),
-    (DecryptionFailed, 500, "Decryption failed"),
-    (KeyUnavailable, 500, "Key unavailable"),
-]
+# Every core error class, exactly (a test enumerates VaultError's subclasses against this table). Lawful states are
+# results, not failures: erased data are 410 Gone, a missing consent 409.
+STATUS: dict[type[VaultError], tuple[int, str]] = {
+    InvalidInput: (422, "Invalid input"),
+    NotFound: (404, "Not found"),
+    AccessDenied: (403, "Forbidden"),
+    Conflict: (409, "Conflict"),
+    ConsentRequired: (409, "Consent required"),
+    Erased: (410, "Gone"),
+    AuditUnavailable: (503, "Service unavailable"),
+    PolicyUnavailable: (503, "Service unavailable"),
+    DecryptionFailed: (500, "Decryption failed"),
+    KeyUnavailable: (500, "Key unavailable"),
+    IntegrityViolation: (500, "Integrity violation"),
+    ConfigurationError: (500, "Configuration error"),
+    VaultError: (500, "Internal error"),
+}
 # Details we can show as they are: they are written by us and say nothing about the data.
-_SAFE_DETAIL = (InvalidInput, Conflict)
+_SAFE_DETAIL = (InvalidInput, Conflict, ConsentRequired, Erased)
 
 
 def request_id(request: Request) -> str:
@@ -71,11 +82,13 @@ def problem(
 def install(app: FastAPI) -> None:
     @app.exception_handler(VaultError)
     async def vault_error(request: Request, exc: VaultError) -> JSONResponse:
-        for kind, status, title in _STATUS:
-            if isinstance(exc, kind):
+        for kind in type(exc).__mro__:  # the most specific mapped class
+            if kind in STATUS:
+                status, title = STATUS[kind]
+                if status >= 500:
+                    log.error("vault_error", error=exc.code, request_id=request_id(request))
                 detail = str(exc) if isinstance(exc, _SAFE_DETAIL) else None
                 return problem(request, status, exc.code, title, detail)
-        log.error("unmapped_vault_error", error=type(exc).__name__, request_id=request_id(request))
         return problem(request, 500, "internal", "Internal error")
 
     @app.exception_handler(AuthenticationFailed)

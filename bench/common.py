@@ -11,9 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vault.audit_event import Actor
-from vault.bootstrap import Kluis, initialise, open_kluis
-from vault.config import Settings
+from tests.harness import Kluis, open_kluis
+from vault import Actor, Settings, initialise
 
 OPERATOR = Actor(user="operator:bench", roles=("key_admin",), organisation="default")
 

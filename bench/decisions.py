@@ -9,9 +9,8 @@ import casbin
 import sqlalchemy as sa
 
 from bench.common import Section, fresh_kluis, p, per_call_ns
-from vault import repository
+from vault import Action, Category, Purpose, Relation, Role, repository
 from vault.models import CaseAssignment
-from vault.vocabulary import Action, Category, Purpose, Relation, Role
 
 CALLS = 20_000
 

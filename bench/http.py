@@ -16,11 +16,8 @@ from pathlib import Path
 import httpx
 
 from bench.common import OPERATOR, Section
-from vault.audit_event import Actor
-from vault.bootstrap import initialise, open_kluis
-from vault.config import Settings
-from vault.records import NewRecord
-from vault.vocabulary import Category, Purpose, Role
+from tests.harness import open_kluis
+from vault import Actor, Category, NewRecord, Purpose, Role, Settings, initialise
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
@@ -63,7 +60,7 @@ def run(database_url: str | None, seconds: int = 10, connections: int = 8, worke
     if shutil.which("wrk") is None:
         section.notes.append("Skipped: wrk is not installed (Debian package `wrk`).")
         return section
-    from api.dev import dev_token
+    from api.auth import dev_token
 
     with tempfile.TemporaryDirectory(prefix="kluis-http-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'kluis.db'}"
@@ -71,9 +68,9 @@ def run(database_url: str | None, seconds: int = 10, connections: int = 8, worke
         settings = Settings(data_dir=Path(scratch) / "data", database_url=url, dev_mode=True)
         initialise(settings, OPERATOR)
         kluis = open_kluis(settings)
-        kluis.vault.assign(OPERATOR, case_ref="CASE-L", user_id="dr.load", role=Role.MEDICAL_ADVISER)
+        kluis.vault.assignments.assign(OPERATOR, case_ref="CASE-L", user_id="dr.load", role=Role.MEDICAL_ADVISER)
         adviser = Actor(user="dr.load", roles=("medical_adviser",), organisation="default")
-        record_id = kluis.vault.create_record(
+        record_id = kluis.vault.records.create(
             adviser,
             NewRecord(
                 subject_ref="CUST-L",

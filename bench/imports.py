@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from bench.common import Section, fresh_kluis, timed
-from vault.audit_event import Actor
-from vault.importer import import_lines
+from vault import Actor, import_lines
 from vault.models import Record, RecordField
 
 IMPORTER = Actor(user="operator:bench", roles=("importer",), organisation="default")

@@ -7,8 +7,8 @@ import os
 
 from fastapi import FastAPI
 from sqlalchemy import select
-
 from vault.db import make_engine, make_sessionmaker
+
 from vault.models import Record, RecordField
 
 

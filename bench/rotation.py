@@ -6,13 +6,12 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from vault.data_keys import DataKeys
 
 from bench.common import Section, fresh_kluis, timed
-from vault import repository
+from vault import Category, repository
 from vault.crypto import WrapContext
-from vault.data_keys import DataKeys
 from vault.models import Subject
-from vault.vocabulary import Category
 
 
 def _unwrap_all(kluis, category: Category) -> int:

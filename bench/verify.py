@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 
 from bench.common import Section, fresh_kluis, timed
-from vault import audit_log
-from vault.audit_event import Actor, AuditEvent
-from vault.audit_review import verify_stored
+from tests.harness import verify_stored
+from vault import Actor
+from vault import audit as audit_log
+from vault.audit import AuditEvent
 
 WHO = Actor(
     user="dr.bench", roles=("medical_adviser",), organisation="default", client="10.0.0.1", request_id="req-bench"
@@ -48,7 +49,7 @@ def run(database_url: str | None, n: int) -> Section:
     section = Section(f"Audit verification: {n:,} events")
     with fresh_kluis(database_url) as kluis:
         filling = timed(lambda: _fill(kluis, n))
-        key = kluis.keyring.audit_signer().public_bytes()
+        key = kluis.public_key
         with kluis.read_sessions() as session:
             bare = timed(lambda: _bare_chain(session))
             result = None

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from vault.audit_event import Actor
-from vault.bootstrap import Kluis, initialise, open_kluis
-from vault.config import Settings
+from tests.harness import Kluis, open_kluis
+from vault import Actor, Settings, initialise
 
 POSTGRES_URL = os.environ.get("KLUIS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("KLUIS_REQUIRE_POSTGRES") == "1"

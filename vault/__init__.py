@@ -1,18 +1,24 @@
 """Kluis's core: the vault for health and criminal-record data, usable without HTTP.
 
-What callers may use is re-exported here; modules with a leading underscore are private.
+This is the only surface ``api/`` may import (an import-linter contract): the facade and its wiring, the shapes its
+services take and return, the typed errors and the vocabularies. Packages and modules below are Kluis's own.
 """
 
-from vault.advice import AdviceInput
-from vault.audit_event import Actor, AuditEvent
-from vault.bootstrap import Kluis, initialise, open_kluis
+from vault._kit import Clock, SystemClock
+from vault.actor import Actor
+from vault.audit import AuditPage, AuditQuery, Reason, Tally, Verification, verify_export
+from vault.bootstrap import InitReport, check_policy_files, initialise, open_vault
+from vault.cases import AdviceInput, CaseView, CausalLink, Conclusion, PublishedAdvice, Referral
 from vault.config import Settings
+from vault.crypto import new_ed25519_jwk
 from vault.errors import (
     AccessDenied,
     AuditUnavailable,
     ConfigurationError,
     Conflict,
+    ConsentRequired,
     DecryptionFailed,
+    Erased,
     IntegrityViolation,
     InvalidInput,
     KeyUnavailable,
@@ -20,37 +26,82 @@ from vault.errors import (
     PolicyUnavailable,
     VaultError,
 )
-from vault.records import CreatedRecord, NewRecord, RecordView
-from vault.service import Vault
-from vault.vocabulary import Action, Category, Purpose, Relation, Resource, Role
+from vault.keys import read_public_key
+from vault.keys.service import CategoryKeyStatus, Migration, Rotation
+from vault.records import (
+    MAX_FIELDS,
+    MAX_VALUE_CHARS,
+    BatchResult,
+    CreatedRecord,
+    FieldName,
+    ImportReport,
+    NewRecord,
+    RecordSummary,
+    RecordView,
+    Ref,
+    Text,
+    import_lines,
+)
+from vault.vault import Vault
+from vault.vocabulary import Action, AuthStrength, Category, Purpose, Relation, Resource, Role
 
 __all__ = [
+    "MAX_FIELDS",
+    "MAX_VALUE_CHARS",
     "AccessDenied",
     "Action",
     "Actor",
     "AdviceInput",
-    "AuditEvent",
+    "AuditPage",
+    "AuditQuery",
     "AuditUnavailable",
+    "AuthStrength",
+    "BatchResult",
+    "CaseView",
     "Category",
+    "CategoryKeyStatus",
+    "CausalLink",
+    "Clock",
+    "Conclusion",
     "ConfigurationError",
     "Conflict",
+    "ConsentRequired",
     "CreatedRecord",
     "DecryptionFailed",
+    "Erased",
+    "FieldName",
+    "ImportReport",
+    "InitReport",
     "IntegrityViolation",
     "InvalidInput",
     "KeyUnavailable",
-    "Kluis",
+    "Migration",
     "NewRecord",
     "NotFound",
     "PolicyUnavailable",
+    "PublishedAdvice",
     "Purpose",
+    "Reason",
+    "RecordSummary",
     "RecordView",
+    "Ref",
+    "Referral",
     "Relation",
     "Resource",
     "Role",
+    "Rotation",
     "Settings",
+    "SystemClock",
+    "Tally",
+    "Text",
     "Vault",
     "VaultError",
+    "Verification",
+    "check_policy_files",
+    "import_lines",
     "initialise",
-    "open_kluis",
+    "new_ed25519_jwk",
+    "open_vault",
+    "read_public_key",
+    "verify_export",
 ]

@@ -23,9 +23,11 @@ class Settings(BaseSettings):
         default=None, description="File holding the secret that encrypts the local keyring"
     )
     keyring_file: Path | None = None
+    key_provider: Literal["local"] = Field(default="local", description="where KEKs and the signing key live")
     organisation: str = "default"
     policy_dir: Path | None = None
     model_file: Path | None = None
+    explain_model_file: Path | None = None
     audit_checkpoint_interval: int = Field(default=1000, ge=1)
 
     # HTTP service
@@ -68,6 +70,10 @@ class Settings(BaseSettings):
     @property
     def effective_model_file(self) -> Path:
         return self.model_file or _project_file("casbin_model.conf")
+
+    @property
+    def effective_explain_model_file(self) -> Path:
+        return self.explain_model_file or _project_file("casbin_explain_model.conf")
 
 
 def _project_file(name: str) -> Path:

@@ -71,3 +71,15 @@ class ConfigurationError(VaultError):
     """The configuration is unsafe or incomplete for the chosen environment."""
 
     code = "configuration_error"
+
+
+class Erased(VaultError):
+    """A lawful state, not a failure: the data were erased (their data key destroyed). The attempt was audited."""
+
+    code = "erased"
+
+
+class ConsentRequired(VaultError):
+    """A lawful state, not a failure: the operation needs a valid consent on file, and there is none."""
+
+    code = "consent_required"

@@ -39,6 +39,7 @@ class Resource(StrEnum):
 
     AUDIT_LOG = "audit_log"
     KEYS = "keys"
+    POLICY = "policy"  # loading the access policy itself
     ASSIGNMENTS = "assignments"  # any role, any case
     UNIT_ASSIGNMENTS = "unit_assignments"  # medical-unit roles on a case
 
@@ -66,6 +67,26 @@ class Relation(StrEnum):
     ASSIGNED = "assigned"
     DELEGATED = "delegated"
     NONE = "none"
+
+
+class AuthStrength(StrEnum):
+    """How strongly the requester authenticated (from the token's acr/amr); the policy may require a minimum."""
+
+    UNKNOWN = "unknown"
+    SINGLE_FACTOR = "single_factor"
+    MULTI_FACTOR = "multi_factor"
+
+
+class RetentionClass(StrEnum):
+    """Records that share a retention period from case closure (DOMAIN R36); part of a data key's scope, so a
+    retention run shreds exactly one class of one case. The classes per kind arrive with the retention rules."""
+
+    CASE_FILE = "case_file"
+
+
+def retention_class_of(category: str, kind: str) -> RetentionClass:
+    """The retention class a record of this category and kind belongs to (one class until R36 splits them)."""
+    return RetentionClass.CASE_FILE
 
 
 MEDICAL_UNIT_ROLES = frozenset({Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF})

@@ -1,4 +1,4 @@
-"""Alembic environment: always run with a connection handed in by vault.schema.migrate()."""
+"""Alembic environment: always run with a connection handed in by vault._kit.migrations.migrate()."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from vault.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through `kluis init` (vault.schema.migrate)")
+    raise RuntimeError("run migrations through `kluis init` (vault._kit.migrations.migrate)")
 
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
 with context.begin_transaction():

@@ -1,0 +1,29 @@
+"""`kluis`: the operator's command line, one module per command group. Every command that touches data or the
+audit log goes through the vault, so it is decided by the policy and audited under the operator's name like any
+other access."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from api.cli import audit, keys, policy, records, setup
+from api.logging import configure_logging
+from vault import VaultError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Kluis: the functional unit's vault.")
+for group in (setup, records, keys, audit, policy):
+    group.register(app)
+
+
+def main() -> None:
+    configure_logging()
+    try:
+        app()
+    except VaultError as exc:
+        typer.echo(f"error: {exc.code}: {exc}", err=True)
+        sys.exit(2)
+
+
+__all__ = ["app", "main"]

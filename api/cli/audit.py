@@ -1,0 +1,56 @@
+"""`kluis audit verify|export`: the security officer's commands on the tamper-evident log."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli._common import fail, load_settings, operator, running
+from vault import Role, read_public_key, verify_export
+
+app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
+
+
+@app.command("verify")
+def verify(
+    file: Annotated[Path | None, typer.Option("--file", help="verify an export offline")] = None,
+    public_key: Annotated[Path | None, typer.Option(help="trusted audit public key (default: data dir)")] = None,
+) -> None:
+    """Recompute the hash chain and checkpoint signatures; name the first bad event. Exit 1 if it fails."""
+    settings = load_settings()
+    if file is not None:
+        key = read_public_key(public_key or settings.audit_public_key_file)
+        with file.open(encoding="ascii") as handle:
+            result = verify_export(handle, key, settings.audit_checkpoint_interval)
+    else:
+        with running(settings) as vault:
+            trusted = read_public_key(public_key) if public_key else None
+            result = vault.audit.verify(operator(settings, Role.SECURITY_OFFICER), trusted)
+    if not result.ok:
+        raise fail(f"audit log FAILED verification: {result.problem} at event {result.first_bad_seq}: {result.detail}")
+    typer.echo(
+        f"audit log OK: {result.events} events, {result.checkpoints} signed checkpoint(s), "
+        f"{result.unsigned_tail} event(s) after the last checkpoint"
+    )
+
+
+@app.command("export")
+def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
+    """Write the log as JSON lines that `kluis audit verify --file` checks offline."""
+    settings = load_settings()
+    with running(settings) as vault:
+        lines = vault.audit.export(operator(settings, Role.SECURITY_OFFICER))
+        if output is None:
+            for line in lines:
+                sys.stdout.write(line + "\n")
+        else:
+            with output.open("w", encoding="ascii") as handle:
+                for line in lines:
+                    handle.write(line + "\n")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="audit")

@@ -1,0 +1,42 @@
+"""Cases: referral by the claims side, the case view, and the adviser's advice."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentActor, VaultDep
+from api.routes._params import CaseRef, PurposeQuery
+from api.schemas import AdviceOut, CaseOut, RecordSummaryOut, ReferralIn, ReferralOut
+from vault import AdviceInput, PublishedAdvice
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+
+@router.post("/{case_ref}/referrals", status_code=status.HTTP_201_CREATED, response_model=ReferralOut)
+def refer(case_ref: CaseRef, body: ReferralIn, actor: CurrentActor, vault: VaultDep) -> ReferralOut:
+    referral = vault.cases.refer(actor, case_ref, body.subject_ref, body.question)
+    return ReferralOut(case_ref=referral.case_ref, reference=referral.reference, status=referral.status)
+
+
+@router.get("/{case_ref}", response_model=CaseOut)
+def case_view(case_ref: CaseRef, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> CaseOut:
+    view = vault.cases.view(actor, case_ref, purpose)
+    return CaseOut(
+        case_ref=view.case_ref,
+        status=view.status,
+        referred_at=view.referred_at,
+        records=[RecordSummaryOut.model_validate(r) for r in view.records],
+        advice=_advice(view.advice) if view.advice else None,
+        advice_history=[published for _, published in view.advice_history],
+    )
+
+
+@router.post("/{case_ref}/advice", status_code=status.HTTP_201_CREATED, response_model=AdviceOut)
+def publish_advice(
+    case_ref: CaseRef, body: AdviceInput, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep
+) -> AdviceOut:
+    return _advice(vault.cases.publish_advice(actor, case_ref, body, purpose))
+
+
+def _advice(advice: PublishedAdvice) -> AdviceOut:
+    return AdviceOut.model_validate(advice)

@@ -1,0 +1,51 @@
+"""Records and references: create and correct (medical unit, criminal-data officer), read (need-to-know), resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import CurrentActor, VaultDep
+from api.routes._params import CaseRef, PurposeQuery
+from api.schemas import RecordCreated, RecordIn, RecordMetadataOut, RecordOut, RecordPatch
+from vault import NewRecord, RecordView
+
+router = APIRouter(prefix="/v1", tags=["records"])
+RecordResponse = RecordOut | RecordMetadataOut
+
+
+def render(view: RecordView) -> RecordResponse:
+    if view.values_included:
+        return RecordOut.model_validate(view)
+    return RecordMetadataOut.model_validate(view)  # the claims side: whitelisted metadata only
+
+
+@router.post("/cases/{case_ref}/records", status_code=status.HTTP_201_CREATED, response_model=RecordCreated)
+def create_record(case_ref: CaseRef, body: RecordIn, actor: CurrentActor, vault: VaultDep) -> RecordCreated:
+    record = NewRecord(case_ref=case_ref, **body.model_dump())
+    created = vault.records.create(actor, record)
+    return RecordCreated(record_id=created.record_id, reference=created.reference)
+
+
+@router.get("/records/{record_id}", response_model=RecordResponse)
+def read_record(record_id: str, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> RecordResponse:
+    return render(vault.records.read(actor, record_id, purpose))
+
+
+@router.patch("/records/{record_id}", response_model=RecordResponse)
+def update_record(
+    record_id: str, body: RecordPatch, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep
+) -> RecordResponse:
+    return render(vault.records.update(actor, record_id, purpose, body.fields))
+
+
+@router.get("/references/{reference}", response_model=RecordResponse)
+def resolve_reference(
+    reference: str,
+    purpose: PurposeQuery,
+    actor: CurrentActor,
+    vault: VaultDep,
+    case_ref: Annotated[str | None, Query(max_length=128)] = None,
+) -> RecordResponse:
+    return render(vault.records.resolve(actor, reference, purpose, case_ref))

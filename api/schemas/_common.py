@@ -1,0 +1,16 @@
+"""What every HTTP body shares: requests refuse unknown fields."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from vault import MAX_VALUE_CHARS
+
+Value = Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS)]
+Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,200 @@
+"""Authentication attacks: every one is refused with 401 and leaves an audit event; good tokens pass."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi.testclient import TestClient
+from jwt.algorithms import RSAAlgorithm
+
+from api.app import create_app
+from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
+from tests.conftest import OPERATOR, make_settings
+from tests.harness import Kluis, open_kluis
+from vault import Settings, initialise
+
+
+@pytest.fixture(scope="module")
+def idp(tmp_path_factory: pytest.TempPathFactory) -> IdentityProvider:
+    return IdentityProvider(tmp_path_factory.mktemp("idp"))
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, idp: IdentityProvider) -> Iterator[tuple[TestClient, Kluis]]:
+    directory = tmp_path_factory.mktemp("auth")
+    settings = make_settings(
+        directory,
+        f"sqlite:///{directory / 'k.db'}",
+        oidc_issuer=ISSUER,
+        oidc_audience=AUDIENCE,
+        oidc_jwks_file=idp.jwks_file,
+    )
+    initialise(settings, OPERATOR)
+    kluis = open_kluis(settings)
+    with TestClient(create_app(settings, kluis.vault)) as client:
+        yield client, kluis
+    kluis.close()
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _unsigned(idp: IdentityProvider) -> str:
+    claims = jwt.decode(idp.token("mallory", "medical_adviser"), options={"verify_signature": False})
+    return f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': 'rsa-1'})}.{_b64(claims)}."
+
+
+def _hmac_with_public_key(idp: IdentityProvider) -> str:
+    # The classic confusion: sign HS256 with the RSA *public* key as the secret.
+    public_pem = (
+        idp.keys["rsa-1"][1]
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "mallory",
+        "roles": ["medical_adviser"],
+        "iat": now,
+        "exp": now + 300,
+    }
+    header = {"alg": "HS256", "typ": "JWT", "kid": "rsa-1"}
+    import hashlib
+    import hmac
+
+    signing_input = f"{_b64(header)}.{_b64(claims)}"
+    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+def _foreign_key_same_kid(idp: IdentityProvider) -> str:
+    mallory = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    return jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "mallory", "roles": ["medical_adviser"], "iat": now, "exp": now + 300},
+        mallory,
+        algorithm="RS256",
+        headers={"kid": "rsa-1"},
+    )
+
+
+def _embedded_jwk(idp: IdentityProvider) -> str:
+    mallory = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(mallory.public_key()))
+    now = int(time.time())
+    return jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "mallory", "roles": ["medical_adviser"], "iat": now, "exp": now + 300},
+        mallory,
+        algorithm="RS256",
+        headers={"kid": "rsa-1", "jwk": jwk},
+    )
+
+
+ATTACKS = {
+    "no-token": lambda idp: None,
+    "not-bearer": lambda idp: "Basic bWFsbG9yeTpzZWNyZXQ=",
+    "garbage": lambda idp: "Bearer not.a.jwt",
+    "alg-none": lambda idp: f"Bearer {_unsigned(idp)}",
+    "hmac-with-public-key": lambda idp: f"Bearer {_hmac_with_public_key(idp)}",
+    "jku-header": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', headers={'jku': 'https://evil.test/k'})}",
+    "x5u-header": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', headers={'x5u': 'https://evil.test/c'})}",
+    "embedded-jwk": lambda idp: f"Bearer {_embedded_jwk(idp)}",
+    "foreign-key-same-kid": lambda idp: f"Bearer {_foreign_key_same_kid(idp)}",
+    "unknown-kid": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', headers={'kid': 'nope'})}",
+    "expired": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', exp=int(time.time()) - 60)}",
+    "not-yet-valid": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', nbf=int(time.time()) + 600)}",
+    "wrong-audience": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', aud='other-api')}",
+    "wrong-issuer": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', iss='https://evil.test')}",
+    "issuer-prefix": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', iss=ISSUER[:-2])}",
+    "issuer-extended": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', iss=ISSUER + '-evil')}",
+    "no-exp": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', exp=None)}",
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_attack_is_refused_with_401_and_audited(
+    service: tuple[TestClient, Kluis], idp: IdentityProvider, attack: str
+) -> None:
+    client, kluis = service
+    authorization = ATTACKS[attack](idp)
+    headers = {"Authorization": authorization} if authorization else {}
+    before = _auth_events(kluis)
+    response = client.get("/v1/cases/CLAIM-1?purpose=claim_assessment", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert _auth_events(kluis) == before + 1
+
+
+@pytest.mark.parametrize("kid", ["rsa-1", "ec-1", "ed-1"])
+def test_tokens_signed_with_each_allowed_algorithm_are_accepted(
+    service: tuple[TestClient, Kluis], idp: IdentityProvider, kid: str
+) -> None:
+    client, _ = service
+    token = idp.token("sara", "security_officer", kid=kid)
+    response = client.get("/v1/audit/events?limit=1", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_dev_tokens_are_not_trusted_outside_dev_mode(service: tuple[TestClient, Kluis], tmp_path: Path) -> None:
+    from api.auth import dev_token
+
+    client, _ = service
+    dev = Settings(data_dir=tmp_path, dev_mode=True)
+    token = dev_token(dev, "x", ["security_officer"])
+    response = client.get("/v1/audit/events", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+def test_dev_mode_is_refused_in_production(tmp_path: Path) -> None:
+    from vault import ConfigurationError
+
+    settings = Settings(data_dir=tmp_path, dev_mode=True, environment="production")
+    with pytest.raises(ConfigurationError):
+        create_app(settings)
+
+
+def test_service_refuses_to_start_without_a_token_issuer(tmp_path: Path) -> None:
+    from vault import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        create_app(Settings(data_dir=tmp_path))
+
+
+def test_unknown_kid_refreshes_the_jwks_at_most_once_a_minute() -> None:
+    from api.auth import KeySource
+
+    loads: list[int] = []
+    now = [1000.0]
+    source = KeySource(lambda: loads.append(1) or {"keys": []}, clock=lambda: now[0])
+    for _ in range(20):
+        assert source.key("missing") is None
+    assert len(loads) == 1
+    now[0] += 61
+    source.key("missing")
+    assert len(loads) == 2
+
+
+def test_symmetric_keys_in_a_jwks_are_never_loaded() -> None:
+    from api.auth import parse_jwks
+
+    keys = parse_jwks({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "hmac", "alg": "HS256"}]})
+    assert keys == {}
+
+
+def _auth_events(kluis: Kluis) -> int:
+    import sqlalchemy as sa
+
+    with kluis.sessions() as session:
+        return int(session.scalar(sa.text("SELECT count(*) FROM audit_events WHERE event_type = 'auth.token'")) or 0)

@@ -1,0 +1,250 @@
+"""The `kluis` command as an operator uses it: init, import, verify, export, rotate, policy check.
+
+Also the canary test (planted values never reach database files, WAL, logs or the audit export) and the crash test
+(a kill -9 mid-import leaves no half-written record and a chain that verifies).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import OPERATOR, actor
+from tests.harness import open_kluis
+from vault import Purpose, Role, Settings, import_lines, initialise
+
+KLUIS = str(Path(sys.executable).parent / "kluis")
+CANARY_HEALTH, CANARY_CRIMINAL = "CANARY-H-91c2e7", "CANARY-C-4d8b10"
+
+
+def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([KLUIS, *args], env=env, capture_output=True, text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"kluis {' '.join(args)} exited {result.returncode}: {result.stderr}")
+    return result
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KLUIS_DATA_DIR": str(settings.data_dir),
+        "KLUIS_DATABASE_URL": settings.database_url or "",
+        "KLUIS_AUDIT_CHECKPOINT_INTERVAL": str(settings.audit_checkpoint_interval),
+    }
+
+
+def records(n: int, canary: bool = True) -> str:
+    lines = []
+    for i in range(n):
+        criminal = i % 3 == 2
+        lines.append(
+            json.dumps(
+                {
+                    "subject_ref": f"CUST-{i % 50}",
+                    "case_ref": f"CASE-{i % 70}",
+                    "category": "criminal" if criminal else "health",
+                    "kind": "legacy_file",
+                    "fields": {"a": (CANARY_CRIMINAL if criminal else CANARY_HEALTH) if canary else "x", "b": str(i)},
+                    "source": "legacy",
+                    "purpose": "acceptance",
+                }
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_init_twice_then_import_verify_export_and_verify_offline(settings: Settings, tmp_path: Path) -> None:
+    env = environment(settings)
+    first = run(env, "init")
+    assert "keyring" in first.stdout and "for trying Kluis out only" in first.stderr
+    assert "nothing new" in run(env, "init").stdout
+    (tmp_path / "in.jsonl").write_text(records(30))
+    assert "imported 30 record(s)" in run(env, "import", str(tmp_path / "in.jsonl")).stdout
+    assert "audit log OK" in run(env, "audit", "verify").stdout
+    export = tmp_path / "audit.jsonl"
+    run(env, "audit", "export", "-o", str(export))
+    offline = run(env, "audit", "verify", "--file", str(export))
+    assert "audit log OK" in offline.stdout and "0 event(s) after the last checkpoint" in offline.stdout
+    # Tamper with one exported event: offline verification names it.
+    lines = export.read_text().splitlines()
+    item = json.loads(lines[5])
+    item["body"] = item["body"].replace('"allowed"', '"denied"')
+    lines[5] = json.dumps(item)
+    export.write_text("\n".join(lines) + "\n")
+    tampered = run(env, "audit", "verify", "--file", str(export), check=False)
+    assert tampered.returncode == 1 and f"altered at event {item['seq']}" in tampered.stderr
+
+
+def test_import_reports_bad_lines_with_numbers_and_exits_nonzero(settings: Settings, tmp_path: Path) -> None:
+    env = environment(settings)
+    run(env, "init")
+    (tmp_path / "in.jsonl").write_text(records(2) + '{"broken": \n' + records(1))
+    result = run(env, "import", str(tmp_path / "in.jsonl"), check=False)
+    assert result.returncode == 1 and "line 3:" in result.stderr and "imported 3 record(s)" in result.stdout
+
+
+def test_keys_rotate_keeps_data_readable(settings: Settings, tmp_path: Path) -> None:
+    env = environment(settings)
+    run(env, "init")
+    (tmp_path / "in.jsonl").write_text(records(6))
+    run(env, "import", str(tmp_path / "in.jsonl"))
+    assert "now KEK v2" in run(env, "keys", "rotate", "--category", "health").stdout
+    status = run(env, "keys", "status").stdout
+    assert "health: active KEK v2" in status and "criminal: active KEK v1" in status
+    kluis = open_kluis(settings)
+    try:
+        kluis.vault.assignments.assign(OPERATOR, case_ref="CASE-0", user_id="dr.x", role=Role.MEDICAL_ADVISER)
+        with kluis.sessions() as session:
+            record_id = session.scalar(sa.text("SELECT id FROM records WHERE case_ref = 'CASE-0'"))
+        view = kluis.vault.records.read(actor("dr.x", "medical_adviser"), str(record_id), Purpose.ACCEPTANCE)
+        assert view.fields["a"] == CANARY_HEALTH
+    finally:
+        kluis.close()
+    assert "audit log OK" in run(env, "audit", "verify").stdout
+
+
+def test_policy_check_fails_on_a_bad_policy(settings: Settings, tmp_path: Path) -> None:
+    env = environment(settings)
+    assert run(env, "policy", "check").returncode == 0
+    bad = tmp_path / "policies"
+    bad.mkdir()
+    root = Path(__file__).resolve().parents[2] / "policies"
+    for source in root.glob("*.csv"):
+        (bad / source.name).write_text(source.read_text())
+    (bad / "extra.csv").write_text("p, claims_handler, health, read, health_purposes, *, allow\n")
+    result = run(env, "policy", "check", "--policy-dir", str(bad), check=False)
+    assert result.returncode == 1 and "health fields outside the medical unit" in result.stderr
+    refused = run({**env, "KLUIS_POLICY_DIR": str(bad)}, "init", check=False)
+    assert refused.returncode != 0 and "policy breaks" in refused.stderr
+
+
+def test_production_refuses_a_master_secret_beside_the_data(settings: Settings) -> None:
+    env = {**environment(settings), "KLUIS_ENVIRONMENT": "production"}
+    result = run(env, "init", check=False)
+    assert result.returncode != 0 and "KLUIS_MASTER_SECRET_FILE" in result.stderr
+    inside = settings.data_dir / "secret"
+    assert not settings.data_dir.exists()  # refused before anything was created
+    settings.data_dir.mkdir(parents=True)
+    inside.write_text("x" * 40)
+    result = run({**env, "KLUIS_MASTER_SECRET_FILE": str(inside)}, "init", check=False)
+    assert result.returncode != 0 and "inside the data directory" in result.stderr
+
+
+def test_serve_refuses_to_start_without_init(settings: Settings) -> None:
+    result = run(environment(settings), "audit", "verify", check=False)
+    assert result.returncode != 0 and "error" in result.stderr
+
+
+# -- canaries -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_canaries_never_reach_database_files_wal_logs_or_export(settings: Settings, tmp_path: Path) -> None:
+    env = environment(settings)
+    # In-process first, with connections held open, so the WAL still holds the freshly written pages.
+    initialise(settings, OPERATOR)
+    kluis = open_kluis(settings)
+    report = import_lines(
+        kluis.vault.records, actor("op", "importer"), [line.encode() for line in records(200).splitlines()]
+    )
+    assert report.imported == 200
+    db = Path(settings.effective_database_url.removeprefix("sqlite:///"))
+    files = [p for p in db.parent.iterdir() if p.name.startswith(db.name)]
+    assert any(p.name.endswith("-wal") and p.stat().st_size > 0 for p in files)
+    for path in [*files, *settings.data_dir.rglob("*")]:
+        if path.is_file():
+            raw = path.read_bytes()
+            assert CANARY_HEALTH.encode() not in raw and CANARY_CRIMINAL.encode() not in raw, path
+    kluis.close()
+    # Then the operator's view: command output and logs, and the audit export.
+    (tmp_path / "in.jsonl").write_text(records(20) + '{"fields": {"a": "' + CANARY_HEALTH + '"}\n')
+    outputs = [run(env, "import", str(tmp_path / "in.jsonl"), check=False)]
+    outputs.append(run(env, "audit", "export", "-o", str(tmp_path / "audit.jsonl")))
+    outputs.append(run(env, "audit", "verify"))
+    text = "".join(o.stdout + o.stderr for o in outputs) + (tmp_path / "audit.jsonl").read_text()
+    assert CANARY_HEALTH not in text and CANARY_CRIMINAL not in text
+    assert "line 21:" in outputs[0].stderr  # the malformed canary line was reported, without its content
+
+
+def test_canaries_never_reach_postgres_tables(postgres_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=postgres_url)
+    initialise(settings, OPERATOR)
+    kluis = open_kluis(settings)
+    try:
+        import_lines(kluis.vault.records, actor("op", "importer"), [line.encode() for line in records(60).splitlines()])
+        with kluis.engine.connect() as connection:
+            tables = (
+                connection.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+                .scalars()
+                .all()
+            )
+            for table in tables:
+                dump = connection.execute(sa.text(f"SELECT string_agg(t::text, '|') FROM \"{table}\" t")).scalar()
+                assert CANARY_HEALTH not in (dump or "") and CANARY_CRIMINAL not in (dump or ""), table
+    finally:
+        kluis.close()
+
+
+# -- crash in the middle of a write ---------------------------------------------------------------------------
+def test_kill_mid_import_leaves_whole_records_and_a_chain_that_verifies(settings: Settings, tmp_path: Path) -> None:
+    env = environment(settings)
+    run(env, "init")
+    (tmp_path / "in.jsonl").write_text(records(20000, canary=False))
+    engine = sa.create_engine(settings.effective_database_url)
+    process = subprocess.Popen(
+        [KLUIS, "import", str(tmp_path / "in.jsonl"), "--batch-size", "50"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if (connection.scalar(sa.text("SELECT count(*) FROM records")) or 0) >= 200:
+                    break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    with engine.connect() as connection:
+        count = connection.scalar(sa.text("SELECT count(*) FROM records"))
+        fields = connection.scalar(sa.text("SELECT count(*) FROM record_fields"))
+        references = connection.scalar(sa.text('SELECT count(*) FROM "references"'))
+        created = connection.scalar(
+            sa.text("SELECT count(*) FROM audit_events WHERE event_type = 'record.create' AND outcome = 'allowed'")
+        )
+    engine.dispose()
+    assert 200 <= count < 20000  # killed part-way
+    assert fields == 2 * count and references == count and created == count  # nothing half-written
+    assert "audit log OK" in run(env, "audit", "verify").stdout
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_demo_seeds_a_fictional_insurer_and_prints_tokens_and_curl_lines(settings: Settings) -> None:
+    env = {**environment(settings), "KLUIS_DEV_MODE": "0"}  # demo turns dev mode on for itself
+    result = run(env, "demo", "--no-serve")
+    tokens = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("eyJ")]
+    curls = [line for line in result.stdout.splitlines() if line.strip().startswith("curl ")]
+    assert len(tokens) == 6 and len(curls) == 3
+    record_id = curls[1].split("/v1/records/")[1].split("?")[0]
+    kluis = open_kluis(settings.model_copy(update={"dev_mode": True}))
+    try:
+        view = kluis.vault.records.read(actor("dr.jansen", "medical_adviser"), record_id, Purpose.CLAIM_ASSESSMENT)
+        assert "Fictional" in view.fields["summary"]
+        case = kluis.vault.cases.view(
+            actor("anna.claims", "claims_handler"), "CLAIM-2026-001", Purpose.CLAIM_ASSESSMENT
+        )
+        assert case.advice is not None and case.status == "referred"
+    finally:
+        kluis.close()
+    again = run(env, "demo", "--no-serve")  # a second run reuses the data instead of seeding twice
+    assert record_id in again.stdout

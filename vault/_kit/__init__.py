@@ -1,0 +1,8 @@
+"""Plumbing with no domain words: database engines and sessions, the clock, SQL helpers, schema migration."""
+
+from vault._kit.clock import Clock, SystemClock
+from vault._kit.db import make_engine, make_sessionmaker, writer_lock
+from vault._kit.migrations import migrate
+from vault._kit.sql import chunks, is_uuid
+
+__all__ = ["Clock", "SystemClock", "chunks", "is_uuid", "make_engine", "make_sessionmaker", "migrate", "writer_lock"]

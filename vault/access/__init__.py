@@ -1,0 +1,37 @@
+"""The access mechanism: the decision request, the Casbin policy and its store, the policy check, relations to a
+case, and the guard that decides, audits and issues grants. The only package that reaches data keys."""
+
+from vault.access._grant import Grant
+from vault.access._guard import AccessGuard, Work
+from vault.access._policy import Policy
+from vault.access._policy_check import all_requests, violations, violations_of
+from vault.access._policy_files import Rule, parse_policy_lines, read_policy_dir
+from vault.access._policy_service import PolicyService
+from vault.access._policy_store import PolicyStore
+from vault.access._repository import policy_rules, replace_policy_rules
+from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
+from vault.access._target import FieldsToSeal, SealedField, SealedRecord, Target
+
+__all__ = [
+    "DEFAULT_DENY",
+    "AccessGuard",
+    "Decision",
+    "DecisionRequest",
+    "FieldsToSeal",
+    "Grant",
+    "Policy",
+    "PolicyService",
+    "PolicyStore",
+    "Rule",
+    "SealedField",
+    "SealedRecord",
+    "Target",
+    "Work",
+    "all_requests",
+    "parse_policy_lines",
+    "policy_rules",
+    "read_policy_dir",
+    "replace_policy_rules",
+    "violations",
+    "violations_of",
+]

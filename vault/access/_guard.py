@@ -1,0 +1,423 @@
+"""The access guard: the only code that decides, and the only caller of the audit log's append.
+
+Every operation on protected state runs as ``guard.run(actor, operation)``. In one transaction the operation looks
+up what it needs, asks the guard to decide (the guard resolves the requester's relation to the case, builds the
+DecisionRequest, decides with the current policy and notes the event for every outcome), and gets a Grant back, or a
+refusal. The events are appended, the transaction commits, and only then is a refusal raised or the result returned.
+If the events cannot be committed, nothing is returned (AuditUnavailable: fail closed). An operation that neither
+decides nor refuses cannot commit at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import NoReturn, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from vault._kit import Clock, writer_lock
+from vault.access import _repository as repository
+from vault.access._grant import _MINT, Grant
+from vault.access._policy import Policy
+from vault.access._policy_store import PolicyStore
+from vault.access._relations import Relations, no_relation, relations_to_cases
+from vault.access._request import Decision, DecisionRequest
+from vault.access._target import FieldsToSeal, SealedRecord, Target
+from vault.actor import Actor
+from vault.audit import About, AuditLog, EventType, Outcome, Reason, events
+from vault.crypto import FieldContext
+from vault.crypto._data_keys import DataKey, DataKeys, KeyDestroyed, KeyScope, Wrapper
+from vault.errors import (
+    AccessDenied,
+    AuditUnavailable,
+    DecryptionFailed,
+    Erased,
+    KeyUnavailable,
+    NotFound,
+    VaultError,
+)
+from vault.vocabulary import Action, Category, Purpose, Resource, retention_class_of
+
+T = TypeVar("T")
+_CONFLICT_RETRIES = 2
+_MIGRATION_BATCH = 100
+
+
+class _Refusal(Exception):
+    """Control flow inside a unit of work: stop here, commit the events, then raise ``error``."""
+
+    def __init__(self, error: VaultError) -> None:
+        super().__init__(error.code)
+        self.error = error
+
+
+@dataclass
+class _Pending:
+    """An event noted during a unit of work, appended when it ends."""
+
+    event_type: EventType
+    outcome: Outcome
+    about: About
+    purpose: str | None
+    rule: str | None  # None: refused before any decision
+    reason: Reason | None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.about.fields
+
+    @fields.setter
+    def fields(self, names: tuple[str, ...]) -> None:
+        self.about = replace(self.about, fields=names)
+
+
+class Work:
+    """One unit of work for one actor: its session, its decisions and their pending events."""
+
+    def __init__(self, guard: AccessGuard, actor: Actor, session: Session, policy: Policy) -> None:
+        self._guard = guard
+        self.actor = actor
+        self.session = session
+        self.now = guard.clock.now()
+        self._policy = policy
+        self._pending: list[_Pending] = []
+        self._relations: dict[str, Relations] = {}
+        self._keys_used: dict[str, DataKey] = {}
+        self._state = "open"
+
+    # -- deciding ------------------------------------------------------------------------------------------------
+    def relations(self, case_ref: str | None) -> Relations:
+        if case_ref is None:
+            return no_relation(self.actor)
+        if case_ref not in self._relations:
+            self.preload_relations([case_ref])
+        return self._relations[case_ref]
+
+    def preload_relations(self, case_refs: Sequence[str]) -> None:
+        """Look up the relations to many cases at once (bulk import): one query per 500 cases."""
+        wanted = set(case_refs) - self._relations.keys()
+        if wanted:
+            self._relations.update(relations_to_cases(self.session, self.actor, wanted, self.now))
+
+    def check(
+        self, resource: Category | Resource, action: Action, purpose: Purpose, case_ref: str | None = None
+    ) -> Decision:
+        """What the policy says, without an event: for choosing between views. Whatever is then done is authorized."""
+        request = DecisionRequest.of(
+            self.relations(case_ref), resource, action, purpose, auth_strength=self.actor.auth_strength
+        )
+        return self._policy.decide(request)
+
+    def authorize(
+        self,
+        event_type: EventType,
+        action: Action,
+        purpose: Purpose,
+        target: Target,
+        *,
+        hide_unless_visible: bool = False,
+    ) -> Grant:
+        """Decide and note the event. Allowed: a grant. Denied: the refusal is raised after the event commits:
+        AccessDenied (403), or with ``hide_unless_visible`` NotFound (404) for a requester who may not even see
+        that the object exists (no view_metadata on its category)."""
+        decision = self.check(target.resource, action, purpose, target.case_ref)
+        pending = self._note(event_type, decision, purpose, target.about)
+        if decision.allowed:
+            return Grant(_MINT, self, pending, decision, target, action, purpose)
+        raise _Refusal(self._denial(target, purpose, hide_unless_visible))
+
+    def authorize_each(
+        self, event_type: EventType, action: Action, items: Sequence[tuple[Purpose, Target]]
+    ) -> list[Grant | None]:
+        """Decide many accesses (a batch): each gets its event; denials are None, not raised."""
+        self.preload_relations([t.case_ref for _, t in items if t.case_ref is not None])
+        grants: list[Grant | None] = []
+        for purpose, target in items:
+            decision = self.check(target.resource, action, purpose, target.case_ref)
+            pending = self._note(event_type, decision, purpose, target.about)
+            grants.append(Grant(_MINT, self, pending, decision, target, action, purpose) if decision.allowed else None)
+        return grants
+
+    def authorize_any(
+        self,
+        event_type: EventType,
+        action: Action,
+        purpose: Purpose,
+        about: About,
+        resources: Sequence[Category],
+    ) -> dict[Category, Grant]:
+        """One access over several categories (the case view): allowed for the categories the policy allows, one
+        event naming each matched rule; NotFound after the event when none is allowed."""
+        decisions = {r: self.check(r, action, purpose, about.case_ref) for r in resources}
+        allowed = [r for r in resources if decisions[r].allowed]
+        rule = "; ".join(decisions[r].rule for r in allowed) or decisions[resources[0]].rule
+        pending = self._note(
+            event_type, Decision(bool(allowed), rule), purpose, about, reason=None if allowed else Reason.POLICY
+        )
+        if not allowed:
+            pending.reason = Reason.NO_CATEGORY_VISIBLE
+            raise _Refusal(NotFound("no such case"))
+        return {r: Grant(_MINT, self, pending, decisions[r], Target(r, about), action, purpose) for r in allowed}
+
+    def refuse(
+        self, event_type: EventType, about: About, reason: Reason, error: VaultError, *, purpose: Purpose | None = None
+    ) -> NoReturn:
+        """Refuse before any decision (no such object, a conflict): audited, raised after the event commits."""
+        self._pending.append(
+            _Pending(event_type, "denied", about, None if purpose is None else purpose.value, None, reason)
+        )
+        raise _Refusal(error)
+
+    def seal_each(self, items: Sequence[tuple[Grant, FieldsToSeal]]) -> list[dict[str, tuple[str, bytes]] | None]:
+        """Seal many records' fields with one key lookup; None where the scope was erased (that event says so)."""
+        for grant, fields in items:
+            grant._require(None, fields.category.value)
+        return self._seal(items)
+
+    # -- the grant's side --------------------------------------------------------------------------------------------
+    def _open(self, grant: Grant, pending: _Pending, record: SealedRecord) -> dict[str, str]:
+        self._require_open()
+        pending.fields = tuple(sorted(f.name for f in record.fields))
+        try:
+            keys = self._guard.data_keys.for_opening(self.session, {f.data_key_id for f in record.fields})
+            values: dict[str, str] = {}
+            for item in record.fields:
+                key = keys[item.data_key_id]
+                context = FieldContext(record.record_id, item.name, record.category.value, record.subject_id, key.id)
+                values[item.name] = key.open(context, item.ciphertext)
+        except KeyDestroyed:
+            self._raise_erased(pending)
+        except KeyUnavailable:
+            self._fail(pending, Reason.KEY_UNAVAILABLE)
+        except DecryptionFailed:
+            self._fail(pending, Reason.DECRYPTION_FAILED)
+        return values
+
+    def _seal(self, items: Sequence[tuple[Grant, FieldsToSeal]]) -> list[dict[str, tuple[str, bytes]] | None]:
+        self._require_open()
+        scopes = [KeyScope(f.subject_id, f.category.value, f.case_ref, f.retention_class) for _, f in items]
+        try:
+            keys, destroyed = self._guard.data_keys.for_sealing(self.session, scopes, self.now)
+        except KeyUnavailable:
+            for grant, _ in items:
+                grant._pending.outcome, grant._pending.reason = "failed", Reason.KEY_UNAVAILABLE
+            raise _Refusal(KeyUnavailable("key unavailable")) from None
+        sealed: list[dict[str, tuple[str, bytes]] | None] = []
+        for (grant, fields), scope in zip(items, scopes, strict=True):
+            if scope in destroyed:
+                grant._pending.outcome, grant._pending.reason = "erased", Reason.KEY_DESTROYED
+                grant._pending.about = replace(grant._pending.about, subject=fields.subject_id)
+                sealed.append(None)
+                continue
+            key = keys[scope]
+            self._keys_used[key.id] = key
+            sealed.append(
+                {
+                    name: (
+                        key.id,
+                        key.seal(
+                            FieldContext(fields.record_id, name, fields.category.value, fields.subject_id, key.id),
+                            value,
+                        ),
+                    )
+                    for name, value in fields.values.items()
+                }
+            )
+        return sealed
+
+    def _raise_erased(self, pending: _Pending) -> NoReturn:
+        pending.outcome, pending.reason = "erased", Reason.KEY_DESTROYED
+        raise _Refusal(Erased("the data were erased"))
+
+    def _fail(self, pending: _Pending, reason: Reason) -> NoReturn:
+        pending.outcome, pending.reason = "failed", reason
+        raise _Refusal(DecryptionFailed())
+
+    def _withdraw(self, pending: _Pending, reason: Reason, error: VaultError) -> NoReturn:
+        pending.outcome, pending.reason = "denied", reason
+        raise _Refusal(error)
+
+    # -- internals ---------------------------------------------------------------------------------------------
+    def _note(
+        self, event_type: EventType, decision: Decision, purpose: Purpose, about: About, reason: Reason | None = None
+    ) -> _Pending:
+        pending = _Pending(
+            event_type,
+            "allowed" if decision.allowed else "denied",
+            about,
+            purpose.value,
+            decision.rule,
+            reason if reason is not None or decision.allowed else Reason.POLICY,
+        )
+        self._pending.append(pending)
+        return pending
+
+    def _denial(self, target: Target, purpose: Purpose, hide_unless_visible: bool) -> VaultError:
+        if not hide_unless_visible:
+            return AccessDenied("not allowed")
+        # 403 for someone who may see that the object exists (the case view shows it), 404 for anyone else, so
+        # that existence itself does not leak.
+        visible = self.check(target.resource, Action.VIEW_METADATA, purpose, target.case_ref).allowed
+        return AccessDenied("not allowed") if visible else NotFound("not found")
+
+    def _require_open(self) -> None:
+        if self._state != "open":
+            raise PermissionError("this grant's unit of work has ended")
+
+    def _flush(self) -> None:
+        if not self._pending:
+            raise RuntimeError("an operation ended without a decision or a refusal: nothing may commit unaudited")
+        self._guard.data_keys.record_seals(self.session, self._keys_used.values())
+        actor, now = self.actor, self.now
+        built = [
+            events.refused(p.event_type, actor, now, p.about, p.reason or Reason.POLICY, purpose=p.purpose)
+            if p.rule is None
+            else events.decided(
+                p.event_type, actor, p.outcome, now, p.about, purpose=p.purpose, rule=p.rule, reason=p.reason
+            )
+            for p in self._pending
+        ]
+        self._guard.audit_log.append(self.session, built)
+
+
+class AccessGuard:
+    """Decides, audits, and issues grants. Built once per process (vault.bootstrap) from the dependency bundle."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        policies: PolicyStore,
+        audit_log: AuditLog,
+        provider: Wrapper,
+        clock: Clock,
+    ) -> None:
+        self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]
+        self.policies = policies
+        self.audit_log = audit_log
+        self.data_keys = DataKeys(provider)  # the only holder of data keys: reached through grants
+        self.clock = clock
+
+    def run(
+        self,
+        actor: Actor,
+        operation: Callable[[Work], T],
+        *,
+        retry_conflicts: bool = False,
+        decide_with: Policy | None = None,
+    ) -> T:
+        """Run one operation as one audited unit of work.
+
+        ``retry_conflicts``: two writers creating the first record of the same new subject race on its unique rows;
+        the loser's transaction rolls back whole and runs again, and then finds the winner's rows.
+        ``decide_with``: the policy to decide with instead of the stored one (only for loading the very first policy).
+        """
+        attempts = _CONFLICT_RETRIES + 1 if retry_conflicts else 1
+        for attempt in range(attempts):
+            try:
+                return self._run_once(actor, operation, decide_with)
+            except AuditUnavailable as exc:
+                if attempt == attempts - 1 or not isinstance(exc.__cause__, IntegrityError):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run_once(self, actor: Actor, operation: Callable[[Work], T], decide_with: Policy | None) -> T:
+        refusal: VaultError | None = None
+        policy = decide_with or self.policies.current()
+        with self._transaction() as session:
+            work = Work(self, actor, session, policy)
+            try:
+                result = operation(work)
+            except _Refusal as stop:
+                refusal = stop.error
+            work._flush()
+        work._state = "committed"
+        if refusal is not None:
+            raise refusal
+        return result
+
+    def conclude(self, actor: Actor, event_type: EventType, *, ok: bool, reason: Reason) -> None:
+        """Record how an operation allowed earlier ended (its own event, its own transaction)."""
+        with self._transaction() as session:
+            self.audit_log.append(
+                session, [events.concluded(event_type, actor, self.clock.now(), ok=ok, reason=reason)]
+            )
+
+    def refuse_token(self, organisation: str, reason: Reason, *, client: str | None, request_id: str | None) -> None:
+        """An unauthenticated attempt: audited with its reason code."""
+        event = events.token_refused(organisation, reason, self.clock.now(), client=client, request_id=request_id)
+        with self._transaction() as session:
+            self.audit_log.append(session, [event])
+
+    def seal_audit_head(self) -> None:
+        """Sign a checkpoint at the current head now (before an export), unless one exists."""
+        with self._transaction() as session:
+            self.audit_log.seal_head(session)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One transaction. A storage failure anywhere, the commit included, means the access did not happen."""
+        try:
+            with writer_lock(self._engine), self._sessions() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise AuditUnavailable("storage unavailable: the access was not recorded, so it did not happen") from exc
+
+    # -- key operations a committed grant may run -------------------------------------------------------------
+    def _committed_key_grant(self, grant: Grant) -> Category:
+        if grant._work._state != "committed":
+            raise PermissionError("key operations run only after their decision's event committed")
+        if grant.target.resource is not Resource.KEYS or grant.action is not Action.MANAGE:
+            raise PermissionError("this grant is not for managing keys")
+        category = grant.target.about.category
+        return Category(category) if category else Category.HEALTH
+
+    def _rotate(self, grant: Grant) -> tuple[int, int]:
+        category = self._committed_key_grant(grant)
+        return self.data_keys.rotate(self._transaction, category)
+
+    def _migrate(self, grant: Grant) -> tuple[int, int]:
+        """Re-seal every field of each pre-scope data key under its scoped key, then destroy the old key; a batch
+        per transaction, so an interruption leaves every field readable and the run can be repeated."""
+        self._committed_key_grant(grant)
+        migrated = resealed = 0
+        while True:
+            with self._transaction() as session:
+                legacy = self.data_keys.legacy_keys(session, _MIGRATION_BATCH)
+                now = self.clock.now()
+                for row in legacy:
+                    resealed += self._reseal_key(session, row.id, self.data_keys.unwrap_stored(row), now)
+                    migrated += 1
+            if len(legacy) < _MIGRATION_BATCH:
+                return migrated, resealed
+
+    def _reseal_key(self, session: Session, key_id: str, old: DataKey, now: datetime) -> int:
+        stored = repository.fields_under_key(session, key_id)
+        scopes = {
+            f.record_id: KeyScope(f.subject_id, f.category, f.case_ref, retention_class_of(f.category, f.kind).value)
+            for f in stored
+        }
+        keys, _ = self.data_keys.for_sealing(session, set(scopes.values()), now)
+        changes: list[dict[str, object]] = []
+        for f in stored:
+            value = old.open(FieldContext(f.record_id, f.name, f.category, f.subject_id, old.id), f.ciphertext)
+            new = keys[scopes[f.record_id]]
+            context = FieldContext(f.record_id, f.name, f.category, f.subject_id, new.id)
+            changes.append(
+                {
+                    "record_id": f.record_id,
+                    "name": f.name,
+                    "data_key_id": new.id,
+                    "ciphertext": new.seal(context, value),
+                }
+            )
+        repository.reseal_fields(session, changes)
+        self.data_keys.record_seals(session, keys.values())
+        self.data_keys.destroy(session, [key_id], now)
+        return len(changes)

@@ -1,0 +1,108 @@
+"""`kluis policy check`: prove the policy's invariants (DOMAIN R2, R5, R6, R7, R8, and who may touch the audit log,
+the keys, the assignments and the policy) over the *effective* policy.
+
+The vocabularies are closed, so the check enumerates every DecisionRequest: each role alone and in pairs, with each
+relation, x every resource (data categories and the other resources) x action x purpose, and asks the real decision
+function. A rule added anywhere that breaks an invariant is caught, whatever its wording.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Iterator
+
+from vault.access._policy import Policy
+from vault.access._policy_files import Rule
+from vault.access._request import DecisionRequest
+from vault.vocabulary import COMMERCIAL_PURPOSES, Action, Category, Purpose, Relation, Resource, Role
+
+_DATA_ACTIONS = (Action.READ, Action.CREATE, Action.UPDATE)
+_NO_FIELD_ROLES = frozenset({Role.KEY_ADMIN, Role.SECURITY_OFFICER, Role.PRIVACY_OFFICER})
+_RESOURCES: tuple[Category | Resource, ...] = (*Category, *Resource)
+
+
+def all_requests() -> Iterator[DecisionRequest]:
+    """Every request the check covers: role sets of one and two, each with one relation to the case."""
+    for size in (1, 2):
+        for roles in itertools.combinations(sorted(Role), size):
+            for relation in Relation:
+                held = dict.fromkeys(roles, relation)
+                for resource, action, purpose in itertools.product(_RESOURCES, Action, Purpose):
+                    yield DecisionRequest.of(held, resource, action, purpose)
+
+
+def violations(policy: Policy) -> list[str]:
+    return list(_violations(policy))
+
+
+@functools.cache
+def violations_of(model_text: str, explain_model_text: str, rules: tuple[Rule, ...]) -> tuple[str, ...]:
+    """violations() for a policy given as data; the answer depends on nothing else, so it is computed once."""
+    return tuple(violations(Policy(model_text, explain_model_text, rules)))
+
+
+def _violations(policy: Policy) -> Iterator[str]:
+    for request in all_requests():
+        decision = policy.decide(request)
+        if not decision.allowed:
+            continue
+        roles = frozenset(role for role, _ in request.roles)
+        relation = request.roles[0][1]
+        where = (
+            f"{'+'.join(sorted(roles))} may {request.action} {request.resource} for {request.purpose} "
+            f"({relation}) via [{decision.rule}]"
+        )
+        if isinstance(request.resource, Category):
+            yield from _data_violations(request, roles, relation, where)
+        else:
+            yield from _resource_violations(request, roles, relation, where)
+
+
+def _resource_violations(
+    request: DecisionRequest, roles: frozenset[Role], relation: Relation, where: str
+) -> Iterator[str]:
+    resource, action = request.resource, request.action
+    if resource is Resource.AUDIT_LOG and Role.SECURITY_OFFICER not in roles:
+        yield f"the audit log is reached by someone other than the security officer: {where}"
+    if resource is Resource.AUDIT_LOG and action is not Action.READ:
+        yield f"the audit log is changed through the policy: {where}"
+    if resource in (Resource.KEYS, Resource.POLICY) and Role.KEY_ADMIN not in roles:
+        yield f"keys or the policy are reached by someone other than a key admin: {where}"
+    if resource is Resource.ASSIGNMENTS and Role.KEY_ADMIN not in roles:
+        yield f"assignments of any role are managed by someone other than a key admin: {where}"
+    if resource is Resource.UNIT_ASSIGNMENTS and not (
+        Role.KEY_ADMIN in roles or (Role.MEDICAL_ADVISER in roles and relation is not Relation.NONE)
+    ):
+        yield f"unit assignments managed by someone other than a key admin or an adviser on the case: {where}"
+    if Role.CLAIMS_HANDLER in roles and len(roles) == 1:
+        yield f"a claims handler reaches {resource}: {where}"
+    if request.purpose in COMMERCIAL_PURPOSES:
+        yield f"commercial purpose reaches {resource}: {where}"
+
+
+def _data_violations(request: DecisionRequest, roles: frozenset[Role], relation: Relation, where: str) -> Iterator[str]:
+    category, action, purpose = request.resource, request.action, request.purpose
+    if purpose in COMMERCIAL_PURPOSES:
+        yield f"commercial purpose reaches a special category: {where}"
+    if action is Action.MANAGE:
+        yield f"data category managed as a resource: {where}"
+    if action is Action.PUBLISH and (Role.MEDICAL_ADVISER not in roles or relation is Relation.NONE):
+        yield f"advice published by someone other than an adviser on the case: {where}"
+    if action is Action.REFER and category is not Category.HEALTH:
+        yield f"referral outside the medical unit: {where}"
+    if action not in _DATA_ACTIONS:
+        return
+    if Role.KEY_ADMIN in roles:
+        yield f"key admin holds a data action (separation of duties): {where}"
+    if action is Action.READ and roles & _NO_FIELD_ROLES:
+        yield f"key admin, security or privacy officer reads field values: {where}"
+    if action is Action.READ and relation is Relation.NONE:
+        yield f"field values readable without need-to-know on the case: {where}"
+    if action is Action.READ and roles == {Role.IMPORTER}:
+        yield f"importer reads field values: {where}"
+    if len(roles) == 1:
+        if category is Category.HEALTH and not roles & {Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF, Role.IMPORTER}:
+            yield f"health fields outside the medical unit: {where}"
+        if category is Category.CRIMINAL and not roles & {Role.CRIMINAL_DATA_OFFICER, Role.IMPORTER}:
+            yield f"criminal fields beyond the criminal-data officer: {where}"

@@ -1,0 +1,101 @@
+"""SQL the access package reads: each held role's relation to a case, and the stored policy rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from vault._kit import chunks
+from vault.access._policy_files import Rule
+from vault.models import CaseAssignment, PolicyRule, Record, RecordField
+
+
+def assignment_rows(
+    session: Session, *, organisation: str, user_id: str, case_refs: Iterable[str], roles: Sequence[str], now: datetime
+) -> list[tuple[str, str, str]]:
+    """(case, role, relation) of the user's live assignments on these cases: one indexed query per 500 cases."""
+    found: list[tuple[str, str, str]] = []
+    if not roles:
+        return found
+    for chunk in chunks(case_refs):
+        query = select(CaseAssignment.case_ref, CaseAssignment.role, CaseAssignment.relation).where(
+            CaseAssignment.user_id == user_id,
+            CaseAssignment.organisation == organisation,
+            CaseAssignment.case_ref.in_(chunk) if len(chunk) > 1 else CaseAssignment.case_ref == chunk[0],
+            CaseAssignment.revoked_at.is_(None),
+            CaseAssignment.starts_at <= now,
+            or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > now),
+            CaseAssignment.role.in_(list(roles)),
+        )
+        found.extend((case, role, relation) for case, role, relation in session.execute(query))
+    return found
+
+
+def policy_rules(session: Session) -> list[Rule]:
+    rows = session.execute(select(PolicyRule).order_by(PolicyRule.id)).scalars()
+    return [tuple(v for v in (r.ptype, r.v0, r.v1, r.v2, r.v3, r.v4, r.v5) if v) for r in rows]
+
+
+def replace_policy_rules(session: Session, rules: Sequence[Rule]) -> None:
+    session.execute(delete(PolicyRule))
+    session.execute(
+        insert(PolicyRule),
+        [{"ptype": r[0], **{f"v{i}": v for i, v in enumerate(r[1:])}} for r in rules],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredField:
+    """A sealed field with the context its envelope is bound to (for re-sealing under another key)."""
+
+    record_id: str
+    name: str
+    ciphertext: bytes
+    category: str
+    subject_id: str
+    case_ref: str
+    kind: str
+
+
+def fields_under_key(session: Session, key_id: str) -> list[StoredField]:
+    query = (
+        select(
+            RecordField.record_id,
+            RecordField.name,
+            RecordField.ciphertext,
+            Record.category,
+            Record.subject_id,
+            Record.case_ref,
+            Record.kind,
+        )
+        .join(Record, Record.id == RecordField.record_id)
+        .where(RecordField.data_key_id == key_id)
+    )
+    return [StoredField(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6]) for r in session.execute(query)]
+
+
+def reseal_fields(session: Session, changes: Sequence[dict[str, object]]) -> None:
+    if not changes:
+        return
+    table = RecordField.__table__
+    statement = (
+        update(table)
+        .where(table.c.record_id == bindparam("b_record"), table.c.name == bindparam("b_name"))
+        .values(data_key_id=bindparam("b_key"), ciphertext=bindparam("b_ciphertext"))
+    )
+    session.execute(
+        statement,
+        [
+            {
+                "b_record": c["record_id"],
+                "b_name": c["name"],
+                "b_key": c["data_key_id"],
+                "b_ciphertext": c["ciphertext"],
+            }
+            for c in changes
+        ],
+    )

@@ -1,0 +1,5 @@
+"""Need-to-know assignments per case: their SQL and the assignment service."""
+
+from vault.assignments._service import AssignmentService
+
+__all__ = ["AssignmentService"]

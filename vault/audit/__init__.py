@@ -1,0 +1,56 @@
+"""The tamper-evident audit log: the event and its builders (the only ones), the chain (pure verification), the log
+(the only writer of audit rows), reading and export.
+
+The review service (search, overviews, verify, export for the security officer) decides through the access guard,
+which itself appends here, so it sits one layer up, in ``vault.audit.service``.
+"""
+
+from vault.audit import _events as events
+from vault.audit._chain import (
+    GENESIS_HASH,
+    Checkpoint,
+    Problem,
+    StoredEvent,
+    Verification,
+    checkpoint_message,
+    link_hash,
+    verify_chain,
+)
+from vault.audit._event import EVENT_FORMAT, About, ActionCode, AuditEvent, Outcome, canonical_json
+from vault.audit._events import EventType, Reason
+from vault.audit._export import EXPORT_FORMAT, ExportFormatError, parse_export, verify_export
+from vault.audit._log import AuditLog
+from vault.audit._repository import Head, checkpoints, head, iter_events
+from vault.audit._schemas import AuditPage, AuditQuery, Tally
+
+__all__ = [
+    "EVENT_FORMAT",
+    "GENESIS_HASH",
+    "EXPORT_FORMAT",
+    "About",
+    "ActionCode",
+    "AuditEvent",
+    "AuditLog",
+    "AuditPage",
+    "AuditQuery",
+    "Checkpoint",
+    "EventType",
+    "ExportFormatError",
+    "Head",
+    "Outcome",
+    "Problem",
+    "Reason",
+    "StoredEvent",
+    "Tally",
+    "Verification",
+    "canonical_json",
+    "checkpoint_message",
+    "events",
+    "checkpoints",
+    "head",
+    "iter_events",
+    "link_hash",
+    "parse_export",
+    "verify_chain",
+    "verify_export",
+]

@@ -1,0 +1,126 @@
+"""Hash chain and checkpoint verification: pure functions over stored bytes, no database.
+
+    link(n)      = SHA-256("kluis.audit.v1" 0x00 || seq(n) as u64 BE || link(n-1) || body(n)),  link(0) = 32 zero bytes
+    checkpoint   = Ed25519 over "kluis.checkpoint.v1" 0x00 || seq as u64 BE || link(seq)
+
+Verification walks events in the order given and stops at the first inconsistency, naming its sequence number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from vault.crypto import verify_signature
+
+GENESIS_HASH = bytes(32)
+_LINK_PREFIX = b"kluis.audit.v1\x00"
+_CHECKPOINT_PREFIX = b"kluis.checkpoint.v1\x00"
+_SEQ = struct.Struct(">Q")
+
+Problem = Literal["altered", "removed", "inserted", "reordered", "rewritten", "truncated", "bad_checkpoint"]
+
+
+def link_hash(seq: int, prev_hash: bytes, body: bytes) -> bytes:
+    return hashlib.sha256(_LINK_PREFIX + _SEQ.pack(seq) + prev_hash + body).digest()
+
+
+def checkpoint_message(seq: int, chain_hash: bytes) -> bytes:
+    return _CHECKPOINT_PREFIX + _SEQ.pack(seq) + chain_hash
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    prev_hash: bytes
+    hash: bytes
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    seq: int
+    hash: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    ok: bool
+    events: int  # events checked
+    last_seq: int
+    checkpoints: int  # checkpoints verified
+    unsigned_tail: int  # events after the last checkpoint (protected by the chain only)
+    problem: Problem | None = None
+    first_bad_seq: int | None = None
+    detail: str = ""
+
+
+def verify_chain(
+    events: Iterable[StoredEvent],
+    checkpoints: Mapping[int, Checkpoint],
+    public_key: bytes,
+    *,
+    max_checkpoint_gap: int,
+    expected_head: int | None = None,
+) -> Verification:
+    """Recompute the chain from stored bytes and check every checkpoint signature.
+
+    ``max_checkpoint_gap``: checkpoints are written every that many events, so a longer stretch without one means
+    checkpoints were removed. ``expected_head``: the sequence number the head row claims (None offline).
+    """
+    prev_seq, prev_hash, count, verified = 0, GENESIS_HASH, 0, 0
+    last_checkpoint = 0
+
+    def fail(problem: Problem, seq: int, detail: str) -> Verification:
+        return Verification(False, count, prev_seq, verified, prev_seq - last_checkpoint, problem, seq, detail)
+
+    stream = iter(events)
+    for event in stream:
+        if event.seq <= prev_seq:
+            return fail("reordered", event.seq, f"event {event.seq} appears after event {prev_seq}")
+        if event.seq != prev_seq + 1:
+            following = next(stream, None)  # the missing event may just have been moved later
+            if following is not None and following.seq == prev_seq + 1:
+                return fail("reordered", prev_seq + 1, f"event {prev_seq + 1} appears after event {event.seq}")
+            return fail("removed", prev_seq + 1, f"events {prev_seq + 1}..{event.seq - 1} are missing")
+        if event.prev_hash != prev_hash:
+            # The successor's link disagrees with the predecessor: the predecessor was rewritten, or this event
+            # was inserted or moved here.
+            bad = prev_seq if prev_seq else event.seq
+            return fail(
+                "inserted" if prev_seq else "altered", bad, f"event {event.seq} does not link to event {prev_seq}"
+            )
+        computed = link_hash(event.seq, event.prev_hash, event.body)
+        if computed != event.hash:
+            return fail("altered", event.seq, f"event {event.seq} does not match its hash")
+        count, prev_seq, prev_hash = count + 1, event.seq, computed
+        checkpoint = checkpoints.get(event.seq)
+        if checkpoint is not None:
+            if not verify_signature(
+                public_key, checkpoint.signature, checkpoint_message(checkpoint.seq, checkpoint.hash)
+            ):
+                return fail("bad_checkpoint", event.seq, f"checkpoint {event.seq} has an invalid signature")
+            if checkpoint.hash != computed:
+                return fail(
+                    "rewritten",
+                    last_checkpoint + 1,
+                    f"events {last_checkpoint + 1}..{event.seq} differ from the signed checkpoint {event.seq}",
+                )
+            verified, last_checkpoint = verified + 1, event.seq
+        elif event.seq - last_checkpoint > max_checkpoint_gap:
+            return fail(
+                "bad_checkpoint",
+                last_checkpoint + 1,
+                f"a checkpoint is missing: none covers events {last_checkpoint + 1}..{event.seq}",
+            )
+
+    beyond = [seq for seq in checkpoints if seq > prev_seq]
+    if beyond:
+        return fail("truncated", prev_seq + 1, f"checkpoint {min(beyond)} signs events that are missing")
+    if expected_head is not None and expected_head != prev_seq:
+        return fail("truncated", prev_seq + 1, f"the chain head says {expected_head} events, found {prev_seq}")
+    return Verification(True, count, prev_seq, verified, prev_seq - last_checkpoint)

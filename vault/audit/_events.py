@@ -1,0 +1,168 @@
+"""The event vocabulary and the only builders of audit events: one builder per kind of event.
+
+- ``decided``: an access the policy decided (allowed, denied), or its aftermath (failed, erased);
+- ``refused``: an attempt refused before any decision could be made (no such object, a conflict);
+- ``token_refused``: an unauthenticated attempt (a refused token);
+- ``concluded``: how an operation that ran after its decision ended (a verification, a rotation).
+
+Every event type has one action code and one object type, fixed here rather than at each call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from enum import StrEnum
+
+from vault.actor import Actor
+from vault.audit._event import About, ActionCode, AuditEvent, Outcome
+
+
+class EventType(StrEnum):
+    RECORD_CREATE = "record.create"
+    RECORD_READ = "record.read"
+    RECORD_UPDATE = "record.update"
+    REFERENCE_RESOLVE = "reference.resolve"
+    CASE_REFER = "case.refer"
+    CASE_VIEW = "case.view"
+    ADVICE_PUBLISH = "advice.publish"
+    ASSIGNMENT_CREATE = "assignment.create"
+    ASSIGNMENT_REVOKE = "assignment.revoke"
+    AUDIT_SEARCH = "audit.search"
+    AUDIT_OVERVIEW = "audit.overview"
+    AUDIT_VERIFY = "audit.verify"
+    AUDIT_EXPORT = "audit.export"
+    KEYS_STATUS = "keys.status"
+    KEYS_ROTATE = "keys.rotate"
+    KEYS_MIGRATE = "keys.migrate"
+    POLICY_LOAD = "policy.load"
+    AUTH_TOKEN = "auth.token"
+
+
+class Reason(StrEnum):
+    """Why an event ended as it did: codes only, never text from a request."""
+
+    POLICY = "policy"  # the policy refused
+    NOT_FOUND = "not_found"
+    ALREADY_REFERRED = "already_referred"
+    NO_CATEGORY_VISIBLE = "no_category_visible"
+    SCREENING_BLOCKED = "screening_blocked"
+    SCREENING_OVERRIDE = "screening_override"
+    DISCLOSED = "disclosed"
+    KEY_DESTROYED = "key_destroyed"
+    KEY_UNAVAILABLE = "key_unavailable"
+    DECRYPTION_FAILED = "decryption_failed"
+    COMPLETED = "completed"
+    # a verification's finding (vault.audit.Problem)
+    ALTERED = "altered"
+    REMOVED = "removed"
+    INSERTED = "inserted"
+    REORDERED = "reordered"
+    REWRITTEN = "rewritten"
+    TRUNCATED = "truncated"
+    BAD_CHECKPOINT = "bad_checkpoint"
+    # a refused token (the outer layer's authentication)
+    NO_TOKEN = "no_token"
+    MALFORMED_TOKEN = "malformed_token"
+    ALGORITHM_NOT_ALLOWED = "algorithm_not_allowed"
+    KEY_REFERENCE_IN_HEADER = "key_reference_in_header"
+    NO_KID = "no_kid"
+    UNKNOWN_KID = "unknown_kid"
+    ALGORITHM_KEY_MISMATCH = "algorithm_key_mismatch"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    WRONG_AUDIENCE = "wrong_audience"
+    WRONG_ISSUER = "wrong_issuer"
+    INVALID_TOKEN = "invalid_token"
+    MALFORMED_ROLES = "malformed_roles"
+    MALFORMED_SUBJECT = "malformed_subject"
+
+
+_KINDS: dict[EventType, tuple[ActionCode, str]] = {
+    EventType.RECORD_CREATE: ("C", "record"),
+    EventType.RECORD_READ: ("R", "record"),
+    EventType.RECORD_UPDATE: ("U", "record"),
+    EventType.REFERENCE_RESOLVE: ("R", "record"),
+    EventType.CASE_REFER: ("C", "case"),
+    EventType.CASE_VIEW: ("R", "case"),
+    EventType.ADVICE_PUBLISH: ("C", "disclosure"),
+    EventType.ASSIGNMENT_CREATE: ("C", "assignment"),
+    EventType.ASSIGNMENT_REVOKE: ("D", "assignment"),
+    EventType.AUDIT_SEARCH: ("R", "audit_log"),
+    EventType.AUDIT_OVERVIEW: ("R", "audit_log"),
+    EventType.AUDIT_VERIFY: ("R", "audit_log"),
+    EventType.AUDIT_EXPORT: ("E", "audit_log"),
+    EventType.KEYS_STATUS: ("R", "keys"),
+    EventType.KEYS_ROTATE: ("E", "keys"),
+    EventType.KEYS_MIGRATE: ("E", "keys"),
+    EventType.POLICY_LOAD: ("U", "policy"),
+    EventType.AUTH_TOKEN: ("E", "session"),
+}
+
+
+def action_code(event_type: EventType) -> ActionCode:
+    return _KINDS[event_type][0]
+
+
+def _event(
+    event_type: EventType,
+    actor: Actor,
+    outcome: Outcome,
+    now: datetime,
+    about: About,
+    *,
+    purpose: str | None = None,
+    rule: str | None = None,
+    reason: Reason | None = None,
+) -> AuditEvent:
+    code, object_type = _KINDS[event_type]
+    if about.object_type is None:
+        about = replace(about, object_type=object_type)
+    return AuditEvent(
+        event_id=str(uuid.uuid4()),
+        occurred_at=now,
+        action_code=code,
+        event_type=event_type.value,
+        outcome=outcome,
+        actor=actor,
+        about=about,
+        purpose=purpose,
+        rule=rule,
+        reason=None if reason is None else reason.value,
+    )
+
+
+def decided(
+    event_type: EventType,
+    actor: Actor,
+    outcome: Outcome,
+    now: datetime,
+    about: About,
+    *,
+    purpose: str | None,
+    rule: str,
+    reason: Reason | None = None,
+) -> AuditEvent:
+    """An access the policy decided; ``rule`` is the policy line that matched (or the default deny)."""
+    return _event(event_type, actor, outcome, now, about, purpose=purpose, rule=rule, reason=reason)
+
+
+def refused(
+    event_type: EventType, actor: Actor, now: datetime, about: About, reason: Reason, *, purpose: str | None = None
+) -> AuditEvent:
+    """Refused before a decision: nothing to decide on (no such object) or a conflict with the current state."""
+    return _event(event_type, actor, "denied", now, about, purpose=purpose, reason=reason)
+
+
+def token_refused(
+    organisation: str, reason: Reason, now: datetime, *, client: str | None, request_id: str | None
+) -> AuditEvent:
+    """A refused token is an access attempt too (R39): audited with a reason code, never the token."""
+    anonymous = Actor(user="anonymous", roles=(), organisation=organisation, client=client, request_id=request_id)
+    return _event(EventType.AUTH_TOKEN, anonymous, "denied", now, About(), reason=reason)
+
+
+def concluded(event_type: EventType, actor: Actor, now: datetime, *, ok: bool, reason: Reason) -> AuditEvent:
+    """How an operation that was allowed earlier ended."""
+    return _event(event_type, actor, "allowed" if ok else "failed", now, About(), reason=reason)

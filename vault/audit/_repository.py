@@ -1,0 +1,99 @@
+"""Reading the audit log: its head, its events in order, its checkpoints, and the reviewer's search and overviews.
+All audit SQL that reads lives here.
+
+Search results are the events as recorded (their stored canonical JSON), never re-derived, so what the security
+officer reads is what the chain protects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vault.audit._chain import Checkpoint, StoredEvent
+from vault.audit._schemas import AuditPage, AuditQuery, Tally
+from vault.models import AuditCheckpoint, AuditEventRow, AuditHead
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    seq: int
+    hash: bytes
+
+
+def head(session: Session) -> Head:
+    row = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    return Head(row.seq, row.hash)
+
+
+def iter_events(
+    session: Session, *, after: int = 0, upto: int | None = None, batch: int = 10_000
+) -> Iterator[StoredEvent]:
+    """Stream stored events in sequence order, keyset-paginated so memory stays flat."""
+    columns = (AuditEventRow.seq, AuditEventRow.prev_hash, AuditEventRow.hash, AuditEventRow.body)
+    while True:
+        query = select(*columns).where(AuditEventRow.seq > after).order_by(AuditEventRow.seq).limit(batch)
+        if upto is not None:
+            query = query.where(AuditEventRow.seq <= upto)
+        rows = session.execute(query).all()
+        for seq, prev_hash, chained, body in rows:
+            yield StoredEvent(seq, bytes(prev_hash), bytes(chained), bytes(body))
+        if len(rows) < batch:
+            return
+        after = rows[-1][0]
+
+
+def checkpoints(session: Session, upto: int | None = None) -> dict[int, Checkpoint]:
+    query = select(AuditCheckpoint.seq, AuditCheckpoint.hash, AuditCheckpoint.signature)
+    if upto is not None:
+        query = query.where(AuditCheckpoint.seq <= upto)
+    return {seq: Checkpoint(seq, bytes(h), bytes(sig)) for seq, h, sig in session.execute(query)}
+
+
+def search(session: Session, query: AuditQuery) -> AuditPage:
+    limit = max(1, min(query.limit, MAX_PAGE))
+    statement = select(AuditEventRow.seq, AuditEventRow.body)
+    for column, value in (
+        (AuditEventRow.actor, query.user),
+        (AuditEventRow.subject, query.subject),
+        (AuditEventRow.case_ref, query.case_ref),
+        (AuditEventRow.category, query.category),
+        (AuditEventRow.outcome, query.outcome),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    if query.since is not None:
+        statement = statement.where(AuditEventRow.occurred_at >= query.since)
+    if query.until is not None:
+        statement = statement.where(AuditEventRow.occurred_at < query.until)
+    if query.before_seq is not None:
+        statement = statement.where(AuditEventRow.seq < query.before_seq)
+    rows = session.execute(statement.order_by(AuditEventRow.seq.desc()).limit(limit + 1)).all()
+    events = [{"seq": seq, **json.loads(body)} for seq, body in rows[:limit]]
+    return AuditPage(events, rows[limit - 1][0] if len(rows) > limit else None)
+
+
+def overview(session: Session, *, user: str | None, subject: str | None) -> list[Tally]:
+    if (user is None) == (subject is None):
+        raise ValueError("an overview is per user or per subject")
+    column, value = (AuditEventRow.actor, user) if user is not None else (AuditEventRow.subject, subject)
+    statement = (
+        select(
+            AuditEventRow.category,
+            AuditEventRow.event_type,
+            AuditEventRow.outcome,
+            func.count(),
+            func.min(AuditEventRow.occurred_at),
+            func.max(AuditEventRow.occurred_at),
+        )
+        .where(column == value)
+        .group_by(AuditEventRow.category, AuditEventRow.event_type, AuditEventRow.outcome)
+        .order_by(AuditEventRow.event_type, AuditEventRow.outcome)
+    )
+    return [Tally(c, t, o, int(n), first, last) for c, t, o, n, first, last in session.execute(statement)]

@@ -1,0 +1,95 @@
+"""The security officer's side of the audit log: search, per-user and per-subject overviews, verification and
+export. Each is decided by the policy and audited through the access guard before it reads anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vault.access import AccessGuard, Target, Work
+from vault.actor import Actor
+from vault.audit import _repository as repository
+from vault.audit._chain import Verification, verify_chain
+from vault.audit._event import About
+from vault.audit._events import EventType, Reason
+from vault.audit._export import export_lines
+from vault.audit._schemas import AuditPage, AuditQuery, Tally
+from vault.errors import InvalidInput
+from vault.vocabulary import Action, Purpose, Resource
+
+
+class AuditService:
+    def __init__(
+        self,
+        *,
+        guard: AccessGuard,
+        read_sessions: sessionmaker[Session],
+        public_key: bytes,
+        checkpoint_interval: int,
+    ) -> None:
+        self._guard = guard
+        # Long reads of the audit log must not take SQLite's write lock (see vault._kit.db).
+        self._read_sessions = read_sessions
+        self._public_key = public_key
+        self._interval = checkpoint_interval
+
+    @property
+    def public_key(self) -> bytes:
+        """The key checkpoints are verified with (from the provider's signer)."""
+        return self._public_key
+
+    def _authorize(self, actor: Actor, event_type: EventType, target: str | None = None) -> None:
+        def decide(work: Work) -> None:
+            work.authorize(
+                event_type, Action.READ, Purpose.AUDIT_REVIEW, Target(Resource.AUDIT_LOG, About(target=target))
+            )
+
+        self._guard.run(actor, decide)
+
+    def search(self, actor: Actor, query: AuditQuery) -> AuditPage:
+        """Events matching the query, newest first, one page; the search itself is audited."""
+        self._authorize(actor, EventType.AUDIT_SEARCH, query.about())
+        with self._read_sessions() as session:
+            return repository.search(session, query)
+
+    def overview(self, actor: Actor, *, user: str | None = None, subject: str | None = None) -> list[Tally]:
+        """Per-user or per-subject overview (NEN 7513): what was accessed, by category, action and outcome."""
+        if (user is None) == (subject is None):
+            raise InvalidInput("give exactly one of user or subject")
+        self._authorize(actor, EventType.AUDIT_OVERVIEW, f"user:{user}" if user else f"subject:{subject}")
+        with self._read_sessions() as session:
+            return repository.overview(session, user=user, subject=subject)
+
+    def verify(self, actor: Actor, public_key: bytes | None = None) -> Verification:
+        """Recompute the chain and checkpoints (against the given trusted key, or the signer's own); the check and
+        its outcome are audited."""
+        self._authorize(actor, EventType.AUDIT_VERIFY)
+        with self._read_sessions() as session:
+            head = repository.head(session)
+            result = verify_chain(
+                repository.iter_events(session, upto=head.seq),
+                repository.checkpoints(session),
+                public_key or self._public_key,
+                max_checkpoint_gap=self._interval,
+                expected_head=head.seq,
+            )
+        reason = Reason.COMPLETED if result.problem is None else Reason(result.problem)
+        self._guard.conclude(actor, EventType.AUDIT_VERIFY, ok=result.ok, reason=reason)
+        return result
+
+    def export(self, actor: Actor) -> Iterator[str]:
+        """The log as export lines (docs/FORMATS.md), signed to its head first; streamed from a read session."""
+
+        def decide_and_seal(work: Work) -> None:
+            work.authorize(EventType.AUDIT_EXPORT, Action.READ, Purpose.AUDIT_REVIEW, Target(Resource.AUDIT_LOG))
+
+        self._guard.run(actor, decide_and_seal)
+        self._guard.seal_audit_head()
+
+        def lines() -> Iterator[str]:
+            with self._read_sessions() as session:
+                head = repository.head(session)
+                yield from export_lines(session, head.seq, self._public_key)
+
+        return lines()

@@ -1,0 +1,179 @@
+"""Data keys (DEKs): generated here, stored only wrapped by a KEK version, unwrapped only for a grant.
+
+Private on purpose: only ``vault.access`` imports this module (an import-linter contract), and it does so only to
+serve a ``Grant``; no public name hands out a data key.
+
+A key's scope is subject x category x case x retention class (docs/DECISIONS.md), so erasure and retention can shred
+exactly what they must. The wrap is bound to data-key id, subject, category and KEK version, so a wrapped key moved to
+another row does not open. Rotation re-wraps under the new KEK version and never touches field ciphertexts. Counting
+seals per key keeps random-nonce AES-GCM far below its 2**32 message bound.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from vault.crypto import _repository as repository
+from vault.crypto._envelope import FieldContext, WrapContext, open_field, seal_field
+from vault.crypto._primitives import Aead, random_bytes
+from vault.crypto._repository import KeyScope as KeyScope
+from vault.crypto._repository import StoredDataKey
+from vault.errors import DecryptionFailed, KeyUnavailable
+from vault.vocabulary import Category
+
+# Random 96-bit nonces: the collision bound says stay far below 2**32 messages per key. We stop at 2**30.
+MAX_SEALS_PER_KEY = 1 << 30
+
+
+class KeyDestroyed(KeyUnavailable):
+    """The data key was destroyed (crypto-shredded): a lawful state, which the guard reports as erased."""
+
+
+class Wrapper(Protocol):
+    """The part of a key provider that data keys need; KEKs never leave it."""
+
+    def active_version(self, category: Category) -> int: ...
+
+    def wrap(self, material: bytes, context: WrapContext) -> bytes: ...
+
+    def unwrap(self, wrapped: bytes, context: WrapContext) -> bytes: ...
+
+    def rotate(self, category: Category) -> int: ...
+
+
+class DataKey:
+    """An unwrapped data key. It seals and opens fields; it never hands out its bytes."""
+
+    __slots__ = ("_aead", "id", "seals", "unsaved_seals")
+
+    def __init__(self, key_id: str, key: bytes, seals: int = 0) -> None:
+        self.id = key_id
+        self._aead = Aead(key)
+        self.seals = seals  # messages sealed under this key, as stored plus since loaded
+        self.unsaved_seals = 0
+
+    def seal(self, context: FieldContext, plaintext: str) -> bytes:
+        if context.data_key_id != self.id:
+            raise ValueError("context names another data key")
+        if self.seals >= MAX_SEALS_PER_KEY:
+            raise KeyUnavailable("data key has reached its encryption limit")
+        envelope = seal_field(self._aead, context, plaintext)
+        self.seals += 1
+        self.unsaved_seals += 1
+        return envelope
+
+    def open(self, context: FieldContext, envelope: bytes) -> str:
+        if context.data_key_id != self.id:
+            raise DecryptionFailed()
+        return open_field(self._aead, context, envelope)
+
+    def take_unsaved_seals(self) -> int:
+        count, self.unsaved_seals = self.unsaved_seals, 0
+        return count
+
+    def __repr__(self) -> str:
+        return f"DataKey(id={self.id!r}, <key hidden>)"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("key material cannot be pickled")
+
+
+class DataKeys:
+    def __init__(self, provider: Wrapper) -> None:
+        self._provider = provider
+
+    def for_sealing(
+        self, session: Session, scopes: Iterable[KeyScope], now: datetime
+    ) -> tuple[dict[KeyScope, DataKey], set[KeyScope]]:
+        """The data key of each scope, created where missing; and the scopes whose key was destroyed (erased)."""
+        wanted = set(scopes)
+        keys: dict[KeyScope, DataKey] = {}
+        destroyed: set[KeyScope] = set()
+        for scope, row in repository.data_keys_for(session, wanted).items():
+            if row.wrapped is None:
+                destroyed.add(scope)
+            else:
+                keys[scope] = self._unwrap(row)
+        new_rows: list[dict[str, object]] = []
+        versions: dict[str, int] = {}
+        for scope in wanted - keys.keys() - destroyed:
+            category = Category(scope.category)
+            version = versions.setdefault(scope.category, self._provider.active_version(category))
+            key_id, material = str(uuid.uuid4()), random_bytes(32)
+            wrapped = self._provider.wrap(material, WrapContext(key_id, scope.subject_id, scope.category, version))
+            new_rows.append(
+                {
+                    "id": key_id,
+                    "subject_id": scope.subject_id,
+                    "category": scope.category,
+                    "case_ref": scope.case_ref,
+                    "retention_class": scope.retention_class,
+                    "kek_version": version,
+                    "wrapped": wrapped,
+                    "seals": 0,
+                    "created_at": now,
+                }
+            )
+            keys[scope] = DataKey(key_id, material)
+        repository.add_data_keys(session, new_rows)
+        return keys, destroyed
+
+    def for_opening(self, session: Session, key_ids: Iterable[str]) -> dict[str, DataKey]:
+        rows = repository.data_keys_by_id(session, set(key_ids))
+        missing = set(key_ids) - rows.keys()
+        if missing:
+            raise KeyUnavailable("no such data key")
+        return {key_id: self._unwrap(row) for key_id, row in rows.items()}
+
+    def record_seals(self, session: Session, keys: Iterable[DataKey]) -> None:
+        """Persist how many fields each key sealed in this transaction (atomic increments: several processes)."""
+        repository.count_seals(session, {key.id: key.take_unsaved_seals() for key in keys if key.unsaved_seals})
+
+    def rotate(
+        self, transaction: Callable[[], AbstractContextManager[Session]], category: Category, batch: int = 2000
+    ) -> tuple[int, int]:
+        """New KEK version; re-wrap every live data key under it, batch by batch. Returns (version, re-wrapped)."""
+        version = self._provider.rotate(category)
+        total = 0
+        while True:
+            with transaction() as session:
+                rows = repository.data_keys_under(session, category.value, version, batch)
+                repository.rewrap(session, [self._rewrap(row, version) for row in rows])
+            total += len(rows)
+            if len(rows) < batch:
+                return version, total
+
+    def legacy_keys(self, session: Session, limit: int) -> list[StoredDataKey]:
+        """Live keys from before the per-case scope, oldest first."""
+        return repository.legacy_data_keys(session, limit)
+
+    def unwrap_stored(self, row: StoredDataKey) -> DataKey:
+        return self._unwrap(row)
+
+    def destroy(self, session: Session, key_ids: Iterable[str], now: datetime) -> None:
+        """Crypto-shred: the wrapped key is gone, so every copy of what it sealed stops opening."""
+        repository.destroy(session, set(key_ids), now)
+
+    def _rewrap(self, row: StoredDataKey, version: int) -> dict[str, object]:
+        assert row.wrapped is not None
+        material = self._provider.unwrap(
+            row.wrapped, WrapContext(row.id, row.subject_id, row.category, row.kek_version)
+        )
+        wrapped = self._provider.wrap(material, WrapContext(row.id, row.subject_id, row.category, version))
+        return {"id": row.id, "kek_version": version, "wrapped": wrapped}
+
+    def _unwrap(self, row: StoredDataKey) -> DataKey:
+        if row.wrapped is None:
+            raise KeyDestroyed("data key destroyed")
+        if row.seals >= MAX_SEALS_PER_KEY:
+            raise KeyUnavailable("data key has reached its encryption limit")
+        material = self._provider.unwrap(
+            row.wrapped, WrapContext(row.id, row.subject_id, row.category, row.kek_version)
+        )
+        return DataKey(row.id, material, seals=row.seals)

@@ -1,0 +1,131 @@
+"""The local key provider: KEKs per category and version and the audit signing key, in one keyring file sealed
+under the operator's master secret (scrypt + AES-256-GCM)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from vault.crypto import Aead, Ed25519Signer, WrapContext, derive_key_from_secret, random_bytes
+from vault.errors import ConfigurationError, DecryptionFailed, KeyUnavailable
+from vault.keys._files import atomic_write, b64, unb64
+from vault.keys._provider import Signer
+from vault.vocabulary import Category
+
+log = structlog.get_logger(__name__)
+
+KEYRING_FORMAT = "kluis.keyring.v1"
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+class LocalKeyring:
+    """KEKs per category and version, plus the audit signing key, in one file sealed under the master secret."""
+
+    def __init__(self, path: Path, master_secret: bytes) -> None:
+        self._path = path
+        self._secret = master_secret
+        self._lock = threading.Lock()
+        self._payload: dict[str, Any] = {}
+        self._keks: dict[tuple[str, int], Aead] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, master_secret: bytes) -> LocalKeyring:
+        if path.exists():
+            raise ConfigurationError(f"keyring already exists: {path}")
+        ring = cls(path, master_secret)
+        ring._payload = {
+            "keks": {c.value: {"active": 1, "versions": {"1": b64(random_bytes(32))}} for c in Category},
+            "audit_signing_key": b64(Ed25519Signer.generate_private_bytes()),
+        }
+        ring._save()
+        ring._index()
+        return ring
+
+    @classmethod
+    def open(cls, path: Path, master_secret: bytes) -> LocalKeyring:
+        ring = cls(path, master_secret)
+        ring._load()
+        return ring
+
+    def _load(self) -> None:
+        try:
+            document = json.loads(self._path.read_bytes())
+        except FileNotFoundError:
+            raise KeyUnavailable(f"no keyring at {self._path}; run `kluis init`") from None
+        if document.get("format") != KEYRING_FORMAT:
+            raise KeyUnavailable("unknown keyring format")
+        kdf = document["kdf"]
+        wrapping = Aead(derive_key_from_secret(self._secret, unb64(kdf["salt"]), n=kdf["n"], r=kdf["r"], p=kdf["p"]))
+        try:
+            sealed = unb64(document["sealed"])
+            self._payload = json.loads(wrapping.open(sealed, KEYRING_FORMAT.encode()))
+        except DecryptionFailed:
+            raise KeyUnavailable("keyring does not open with this master secret") from None
+        self._index()
+
+    def _save(self) -> None:
+        salt = random_bytes(16)
+        wrapping = Aead(derive_key_from_secret(self._secret, salt, **_SCRYPT))
+        sealed = wrapping.seal(json.dumps(self._payload).encode(), KEYRING_FORMAT.encode())
+        document = {
+            "format": KEYRING_FORMAT,
+            "kdf": {"name": "scrypt", "salt": b64(salt), **_SCRYPT},
+            "sealed": b64(sealed),
+        }
+        atomic_write(self._path, json.dumps(document, indent=1).encode())
+
+    def _index(self) -> None:
+        self._keks = {
+            (category, int(version)): Aead(unb64(material))
+            for category, entry in self._payload["keks"].items()
+            for version, material in entry["versions"].items()
+        }
+
+    # -- KeyProvider -----------------------------------------------------------------------------------------
+    def active_version(self, category: Category) -> int:
+        return int(self._payload["keks"][category.value]["active"])
+
+    def versions(self, category: Category) -> list[int]:
+        return sorted(int(v) for v in self._payload["keks"][category.value]["versions"])
+
+    def wrap(self, material: bytes, context: WrapContext) -> bytes:
+        return self._kek(context.category, context.kek_version).seal(material, context.associated_data())
+
+    def unwrap(self, wrapped: bytes, context: WrapContext) -> bytes:
+        return self._kek(context.category, context.kek_version).open(wrapped, context.associated_data())
+
+    def rotate(self, category: Category) -> int:
+        with self._lock:
+            self._load()  # another process may have rotated since we read the file
+            entry = self._payload["keks"][category.value]
+            new_version = max(int(v) for v in entry["versions"]) + 1
+            entry["versions"][str(new_version)] = b64(random_bytes(32))
+            entry["active"] = new_version
+            self._save()
+            self._index()
+        log.info("kek_rotated", category=category.value, version=new_version)
+        return new_version
+
+    def audit_signer(self) -> Signer:
+        return Ed25519Signer(unb64(self._payload["audit_signing_key"]))
+
+    def _kek(self, category: str, version: int) -> Aead:
+        kek = self._keks.get((category, version))
+        if kek is None:
+            with self._lock:
+                self._load()  # rotated by another process
+            kek = self._keks.get((category, version))
+        if kek is None:
+            raise KeyUnavailable(f"no KEK {category} v{version}")
+        return kek
+
+    def __repr__(self) -> str:
+        return f"LocalKeyring({self._path}, <keys hidden>)"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("key material cannot be pickled")

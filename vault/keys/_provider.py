@@ -1,0 +1,35 @@
+"""What Kluis needs from a key store, as protocols an HSM can satisfy: KEKs and the audit signing key never leave
+the provider. Data keys are wrapped and unwrapped inside it; checkpoints are signed inside it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from vault.crypto import WrapContext
+from vault.vocabulary import Category
+
+
+class Signer(Protocol):
+    """Signs audit checkpoints. The private key stays with the provider (an HSM signs remotely)."""
+
+    def sign(self, message: bytes) -> bytes: ...
+
+    def public_key(self) -> bytes:
+        """The raw Ed25519 public key that verifies what this signer signs."""
+        ...
+
+
+class KeyProvider(Protocol):
+    """KEKs per data category and version, and the audit signer. A PKCS#11 provider satisfies the same protocol."""
+
+    def active_version(self, category: Category) -> int: ...
+
+    def versions(self, category: Category) -> list[int]: ...
+
+    def wrap(self, material: bytes, context: WrapContext) -> bytes: ...
+
+    def unwrap(self, wrapped: bytes, context: WrapContext) -> bytes: ...
+
+    def rotate(self, category: Category) -> int: ...
+
+    def audit_signer(self) -> Signer: ...

@@ -1,0 +1,97 @@
+"""The key admin's operations: status, KEK rotation and migration of pre-scope data keys. Each is decided by the
+policy and audited through the access guard; rotation and migration then run with the grant, and their outcome is
+audited when they end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vault.access import AccessGuard, Grant, Target, Work
+from vault.actor import Actor
+from vault.audit import About, EventType, Reason
+from vault.keys import _repository as repository
+from vault.keys._provider import KeyProvider
+from vault.vocabulary import Action, Category, Purpose, Resource
+
+
+@dataclass(frozen=True, slots=True)
+class KeyVersionStatus:
+    version: int
+    data_keys: int
+    pre_scope_keys: int  # still to migrate (`kluis keys migrate`)
+    field_seals: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryKeyStatus:
+    category: Category
+    active_version: int
+    versions: list[int]
+    in_use: list[KeyVersionStatus]
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    category: Category
+    version: int
+    rewrapped: int
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    keys_migrated: int
+    fields_resealed: int
+
+
+class KeyService:
+    def __init__(self, *, guard: AccessGuard, provider: KeyProvider, read_sessions: sessionmaker[Session]) -> None:
+        self._guard = guard
+        self._provider = provider
+        self._read_sessions = read_sessions
+
+    def _grant(self, actor: Actor, event_type: EventType, action: Action, category: Category | None = None) -> Grant:
+        about = About(category=None if category is None else category.value)
+
+        def decide(work: Work) -> Grant:
+            return work.authorize(event_type, action, Purpose.ADMINISTRATION, Target(Resource.KEYS, about))
+
+        return self._guard.run(actor, decide)
+
+    def status(self, actor: Actor) -> list[CategoryKeyStatus]:
+        """KEK versions per category and how many data keys and field seals each carries."""
+        self._grant(actor, EventType.KEYS_STATUS, Action.READ)
+        with self._read_sessions() as session:
+            counts = repository.data_key_counts(session)
+        return [
+            CategoryKeyStatus(
+                category,
+                self._provider.active_version(category),
+                self._provider.versions(category),
+                [KeyVersionStatus(v, n, old, s) for c, v, n, old, s in counts if c == category.value],
+            )
+            for category in Category
+        ]
+
+    def rotate(self, actor: Actor, category: Category) -> Rotation:
+        """New KEK version for a category; re-wraps its data keys. Field ciphertexts are not touched."""
+        grant = self._grant(actor, EventType.KEYS_ROTATE, Action.MANAGE, category)
+        try:
+            version, count = grant.rotate_data_keys()
+        except Exception:
+            self._guard.conclude(actor, EventType.KEYS_ROTATE, ok=False, reason=Reason.KEY_UNAVAILABLE)
+            raise
+        self._guard.conclude(actor, EventType.KEYS_ROTATE, ok=True, reason=Reason.COMPLETED)
+        return Rotation(category, version, count)
+
+    def migrate(self, actor: Actor) -> Migration:
+        """Re-seal the fields of data keys from before the per-case scope under scoped keys; destroy the old keys."""
+        grant = self._grant(actor, EventType.KEYS_MIGRATE, Action.MANAGE)
+        try:
+            migrated, resealed = grant.migrate_legacy_keys()
+        except Exception:
+            self._guard.conclude(actor, EventType.KEYS_MIGRATE, ok=False, reason=Reason.KEY_UNAVAILABLE)
+            raise
+        self._guard.conclude(actor, EventType.KEYS_MIGRATE, ok=True, reason=Reason.COMPLETED)
+        return Migration(migrated, resealed)

@@ -1,0 +1,28 @@
+"""The tables Kluis owns, one module per table group. ``Base.metadata`` is what Alembic migrates
+(vault/migrations); schema changes go through a migration, never ``create_all``."""
+
+from vault.models._base import Base, Timestamp, UTCDateTime
+from vault.models.audit import AuditCheckpoint, AuditEventRow, AuditHead
+from vault.models.cases import Advice, Case, CaseAssignment
+from vault.models.keys import DataKeyRow
+from vault.models.policy import PolicyRule
+from vault.models.records import Record, RecordField, Reference
+from vault.models.subjects import Subject
+
+__all__ = [
+    "Advice",
+    "AuditCheckpoint",
+    "AuditEventRow",
+    "AuditHead",
+    "Base",
+    "Case",
+    "CaseAssignment",
+    "DataKeyRow",
+    "PolicyRule",
+    "Record",
+    "RecordField",
+    "Reference",
+    "Subject",
+    "Timestamp",
+    "UTCDateTime",
+]

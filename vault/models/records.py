@@ -1,0 +1,51 @@
+"""Records, their sealed fields and the reference tokens the claims dossier holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vault.models._base import Base, Timestamp
+
+
+class Record(Base):
+    """A health or criminal record: metadata in clear, field values sealed in RecordField."""
+
+    __tablename__ = "records"
+    __table_args__ = (Index("ix_records_case", "organisation", "case_ref"), Index("ix_records_subject", "subject_id"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    case_ref: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(256))
+    purpose: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class RecordField(Base):
+    __tablename__ = "record_fields"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Reference(Base):
+    """An opaque token the claims dossier holds instead of a record id; bound to its case and organisation."""
+
+    __tablename__ = "references"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), unique=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    case_ref: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -1,0 +1,39 @@
+"""Health and criminal records: their input and output shapes, reference tokens, SQL, the record service and the
+bulk import."""
+
+from vault.records._import import ImportReport, import_lines, parse_line
+from vault.records._references import is_reference, new_reference
+from vault.records._schemas import (
+    MAX_FIELDS,
+    MAX_VALUE_CHARS,
+    BatchResult,
+    CreatedRecord,
+    FieldName,
+    NewRecord,
+    RecordSummary,
+    RecordView,
+    Ref,
+    Text,
+    looks_like_bsn,
+)
+from vault.records._service import RecordService
+
+__all__ = [
+    "MAX_FIELDS",
+    "MAX_VALUE_CHARS",
+    "BatchResult",
+    "CreatedRecord",
+    "FieldName",
+    "ImportReport",
+    "NewRecord",
+    "RecordService",
+    "RecordSummary",
+    "RecordView",
+    "Ref",
+    "Text",
+    "import_lines",
+    "is_reference",
+    "looks_like_bsn",
+    "new_reference",
+    "parse_line",
+]

@@ -1,0 +1,97 @@
+"""Record input and output shapes. Input is validated with limits before anything is stored."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from stdnum.nl import bsn
+
+from vault.vocabulary import Category, Purpose
+
+_NAME = r"^[a-z][a-z0-9_]{0,63}$"
+FieldName = Annotated[str, StringConstraints(pattern=_NAME)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/-]+$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+MAX_FIELDS = 64
+MAX_VALUE_CHARS = 256 * 1024
+
+
+def looks_like_bsn(text: str) -> bool:
+    """True when the text holds a 9-digit run that passes the BSN 11-test (python-stdnum's nl.bsn)."""
+    return any(bsn.is_valid(m) for m in re.findall(r"(?<!\d)\d{9}(?!\d)", text))
+
+
+class NewRecord(BaseModel):
+    """A record to store: the HTTP body and the import line share this schema (import adds ``case_ref``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject_ref: Ref
+    case_ref: Ref
+    category: Category
+    kind: Annotated[str, StringConstraints(pattern=_NAME)]
+    fields: dict[FieldName, Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS)]] = Field(
+        min_length=1, max_length=MAX_FIELDS
+    )
+    source: Text
+    purpose: Purpose
+
+    @field_validator("subject_ref", "case_ref")
+    @classmethod
+    def _no_bsn(cls, value: str) -> str:
+        # R33: a BSN never becomes an identifier, a token or an audit entry.
+        if looks_like_bsn(value):
+            raise ValueError("must not contain a BSN (citizen service number)")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRecord:
+    record_id: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """A decrypted record, for a requester the policy allowed to read it."""
+
+    record_id: str
+    reference: str
+    case_ref: str
+    category: Category
+    kind: str
+    source: str
+    purpose: str
+    status: str
+    created_at: datetime
+    fields: dict[str, str]
+    values_included: bool = True  # False: a metadata-only view (the claims side, R1)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Per input position: the created record, or None where it was refused (denied, or its subject erased);
+    every refusal is audited."""
+
+    created: list[CreatedRecord | None]
+    erased: frozenset[int] = frozenset()
+
+    @property
+    def denied(self) -> list[int]:
+        return [i for i, item in enumerate(self.created) if item is None]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSummary:
+    """A record as the case view lists it: metadata only (R1)."""
+
+    reference: str
+    category: str
+    kind: str
+    status: str
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,262 @@
+"""Records: create (one or a batch), read, update and resolve a reference. Each runs through the access guard:
+decide, audit, and only with the grant seal or open the fields."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from vault._kit import is_uuid
+from vault.access import AccessGuard, FieldsToSeal, Grant, SealedField, SealedRecord, Target, Work
+from vault.actor import Actor
+from vault.audit import About, EventType, Reason
+from vault.errors import AccessDenied, Erased, NotFound
+from vault.models import Record
+from vault.records import _repository as repository
+from vault.records._references import is_reference, new_reference
+from vault.records._schemas import BatchResult, CreatedRecord, NewRecord, RecordSummary, RecordView
+from vault.vocabulary import Action, Category, Purpose, retention_class_of
+
+
+class RecordService:
+    def __init__(self, *, guard: AccessGuard) -> None:
+        self._guard = guard
+
+    # -- create ----------------------------------------------------------------------------------------------
+    def create(self, actor: Actor, record: NewRecord) -> CreatedRecord:
+        result = self.create_many(actor, [record])
+        created = result.created[0]
+        if created is None:
+            if result.erased:
+                raise Erased("the subject's data were erased")
+            raise AccessDenied("not allowed to create this record")
+        return created
+
+    def create_many(self, actor: Actor, records: Sequence[NewRecord]) -> BatchResult:
+        """Decide each record, seal the allowed ones, store them and their audit events in one transaction."""
+        return self._guard.run(
+            actor,
+            lambda work: self.create_in(work, records, EventType.RECORD_CREATE, Action.CREATE),
+            retry_conflicts=True,
+        )
+
+    def create_in(self, work: Work, records: Sequence[NewRecord], event_type: EventType, action: Action) -> BatchResult:
+        """Create records inside the caller's unit of work (a referral creates its question this way)."""
+        targets = [
+            (
+                r.purpose,
+                Target(r.category, About(case_ref=r.case_ref, category=r.category.value, fields=tuple(r.fields))),
+            )
+            for r in records
+        ]
+        grants = work.authorize_each(event_type, action, targets)
+        allowed = [(r, g) for r, g in zip(records, grants, strict=True) if g is not None]
+        subjects = _subjects(work, [r.subject_ref for r, _ in allowed])
+        to_seal: list[tuple[Grant, FieldsToSeal]] = []
+        for record, grant in allowed:
+            fields = FieldsToSeal(
+                str(uuid.uuid4()),
+                subjects[record.subject_ref],
+                record.category,
+                record.case_ref,
+                retention_class_of(record.category.value, record.kind).value,
+                dict(record.fields),
+            )
+            to_seal.append((grant, fields))
+        sealed = work.seal_each(to_seal)
+        rows: dict[str, list[dict[str, object]]] = {"records": [], "fields": [], "references": []}
+        created_by_grant: dict[int, CreatedRecord] = {}
+        erased: set[int] = set()
+        for (record, grant), (_, fields), values in zip(allowed, to_seal, sealed, strict=True):
+            if values is None:
+                erased.add(id(grant))
+                continue
+            reference = new_reference()
+            _rows(work, record, fields.record_id, fields.subject_id, reference, values, rows)
+            grant.name_created(record_id=fields.record_id, reference=reference, subject=fields.subject_id)
+            created_by_grant[id(grant)] = CreatedRecord(fields.record_id, reference)
+        repository.add_records(work.session, rows["records"], rows["fields"], rows["references"])
+        created = [None if g is None else created_by_grant.get(id(g)) for g in grants]
+        return BatchResult(created, frozenset(i for i, g in enumerate(grants) if g is not None and id(g) in erased))
+
+    def subject_id(self, work: Work, subject_ref: str) -> str:
+        """The pseudonym of a subject known to this organisation, created if new (inside the caller's work)."""
+        return _subjects(work, [subject_ref])[subject_ref]
+
+    def summaries(self, work: Work, case_ref: str, categories: Sequence[Category]) -> list[RecordSummary]:
+        """Metadata of a case's records in these categories, for a case view the caller's work has authorized."""
+        found = repository.case_records(work.session, work.actor.organisation, case_ref, [c.value for c in categories])
+        return [RecordSummary(token, r.category, r.kind, r.status, r.created_at, r.updated_at) for r, token in found]
+
+    # -- read ------------------------------------------------------------------------------------------------
+    def read(self, actor: Actor, record_id: str, purpose: Purpose) -> RecordView:
+        """Decrypt a record for an allowed requester. Denied and unknown records are audited and refused."""
+
+        def operation(work: Work) -> RecordView:
+            found = (
+                repository.get_record(work.session, work.actor.organisation, record_id) if is_uuid(record_id) else None
+            )
+            if found is None:
+                work.refuse(
+                    EventType.RECORD_READ,
+                    About(object_type="record"),
+                    Reason.NOT_FOUND,
+                    NotFound("no such record"),
+                    purpose=purpose,
+                )
+            record, reference = found
+            grant = work.authorize(
+                EventType.RECORD_READ, Action.READ, purpose, _target(record, reference), hide_unless_visible=True
+            )
+            return _view(record, reference, _open(work, grant, record))
+
+        return self._guard.run(actor, operation)
+
+    def resolve(self, actor: Actor, token: str, purpose: Purpose, case_ref: str | None = None) -> RecordView:
+        """What a reference shows this requester: the values if they may read them, else the metadata if they may
+        see the case (the claims side), else nothing. A token presented for another case resolves to nothing."""
+
+        def operation(work: Work) -> RecordView:
+            found = (
+                repository.get_record_by_reference(work.session, work.actor.organisation, token)
+                if is_reference(token)
+                else None
+            )
+            if found is None or (case_ref is not None and found[0].case_ref != case_ref):
+                work.refuse(
+                    EventType.REFERENCE_RESOLVE,
+                    About(object_type="record"),
+                    Reason.NOT_FOUND,
+                    NotFound("no such record"),
+                    purpose=purpose,
+                )
+            record, reference = found
+            category = Category(record.category)
+            if work.check(category, Action.READ, purpose, record.case_ref).allowed:
+                grant = work.authorize(EventType.REFERENCE_RESOLVE, Action.READ, purpose, _target(record, reference))
+                return _view(record, reference, _open(work, grant, record))
+            work.authorize(
+                EventType.REFERENCE_RESOLVE,
+                Action.VIEW_METADATA,
+                purpose,
+                _target(record, reference),
+                hide_unless_visible=True,
+            )
+            return _view(record, reference, None)
+
+        return self._guard.run(actor, operation)
+
+    # -- update ----------------------------------------------------------------------------------------------
+    def update(self, actor: Actor, record_id: str, purpose: Purpose, fields: dict[str, str]) -> RecordView:
+        """Seal new values for some fields of a record (others stay), audited with the field names."""
+
+        def operation(work: Work) -> RecordView:
+            found = (
+                repository.get_record(work.session, work.actor.organisation, record_id) if is_uuid(record_id) else None
+            )
+            if found is None:
+                work.refuse(
+                    EventType.RECORD_UPDATE,
+                    About(object_type="record"),
+                    Reason.NOT_FOUND,
+                    NotFound("no such record"),
+                    purpose=purpose,
+                )
+            record, reference = found
+            target = _target(record, reference, tuple(fields))
+            grant = work.authorize(EventType.RECORD_UPDATE, Action.UPDATE, purpose, target, hide_unless_visible=True)
+            sealed = grant.seal(
+                FieldsToSeal(
+                    record.id,
+                    record.subject_id,
+                    Category(record.category),
+                    record.case_ref,
+                    retention_class_of(record.category, record.kind).value,
+                    dict(fields),
+                )
+            )
+            repository.replace_fields(work.session, record.id, sealed, work.now)
+            return _view(record, reference, None)
+
+        return self._guard.run(actor, operation)
+
+
+def _subjects(work: Work, refs: Sequence[str]) -> dict[str, str]:
+    known = repository.subject_ids(work.session, work.actor.organisation, refs)
+    known.update(repository.add_subjects(work.session, work.actor.organisation, set(refs) - known.keys(), work.now))
+    return known
+
+
+def _target(record: Record, reference: str, fields: tuple[str, ...] = ()) -> Target:
+    about = About(
+        record_id=record.id,
+        reference=reference,
+        case_ref=record.case_ref,
+        subject=record.subject_id,
+        category=record.category,
+        fields=fields,
+    )
+    return Target(Category(record.category), about)
+
+
+def _open(work: Work, grant: Grant, record: Record) -> dict[str, str]:
+    stored = repository.sealed_fields(work.session, record.id)
+    sealed = tuple(SealedField(name, key_id, envelope) for name, key_id, envelope in stored)
+    return grant.open(SealedRecord(record.id, record.subject_id, Category(record.category), sealed))
+
+
+def _view(record: Record, reference: str, values: dict[str, str] | None) -> RecordView:
+    return RecordView(
+        record.id,
+        reference,
+        record.case_ref,
+        Category(record.category),
+        record.kind,
+        record.source,
+        record.purpose,
+        record.status,
+        record.created_at,
+        values or {},
+        values_included=values is not None,
+    )
+
+
+def _rows(
+    work: Work,
+    record: NewRecord,
+    record_id: str,
+    subject_id: str,
+    reference: str,
+    values: dict[str, tuple[str, bytes]],
+    rows: dict[str, list[dict[str, object]]],
+) -> None:
+    organisation, now = work.actor.organisation, work.now
+    rows["records"].append(
+        {
+            "id": record_id,
+            "organisation": organisation,
+            "subject_id": subject_id,
+            "case_ref": record.case_ref,
+            "category": record.category.value,
+            "kind": record.kind,
+            "source": record.source,
+            "purpose": record.purpose.value,
+            "status": "active",
+            "created_by": work.actor.user,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    rows["fields"].extend(
+        {"record_id": record_id, "name": name, "data_key_id": key_id, "ciphertext": envelope}
+        for name, (key_id, envelope) in values.items()
+    )
+    rows["references"].append(
+        {
+            "token": reference,
+            "record_id": record_id,
+            "organisation": organisation,
+            "case_ref": record.case_ref,
+            "created_at": now,
+        }
+    )

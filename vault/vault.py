@@ -1,0 +1,98 @@
+"""The Vault facade: one service per domain, composed (not inherited) over one dependency bundle.
+
+    vault.records      create, read, update, resolve a reference, bulk import
+    vault.cases        refer, case view, publish advice
+    vault.assignments  assign, revoke
+    vault.audit        search, overview, verify, export (the security officer)
+    vault.keys         status, rotate, migrate (the key admin)
+    vault.policy       check and load the access policy
+
+Every one of them acts through the access guard. The facade holds no key provider and no data keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from vault._kit import Clock
+from vault.access import AccessGuard, PolicyService, PolicyStore
+from vault.actor import Actor
+from vault.assignments import AssignmentService
+from vault.audit import Reason, head
+from vault.audit.service import AuditService
+from vault.cases import CaseService
+from vault.config import Settings
+from vault.errors import InvalidInput
+from vault.keys import KeyProvider
+from vault.keys.service import KeyService
+from vault.records import RecordService
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """Everything the services are built from, assembled once in vault.bootstrap."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+    clock: Clock
+    policies: PolicyStore
+    guard: AccessGuard
+    provider: KeyProvider
+
+
+class Vault:
+    """Every operation on the vault, per domain."""
+
+    def __init__(self, deps: Dependencies) -> None:
+        self._deps = deps
+        self.settings = deps.settings
+        self.clock = deps.clock
+        self.records = RecordService(guard=deps.guard)
+        self.cases = CaseService(guard=deps.guard, records=self.records)
+        self.assignments = AssignmentService(guard=deps.guard)
+        self.audit = AuditService(
+            guard=deps.guard,
+            read_sessions=deps.read_sessions,
+            public_key=deps.provider.audit_signer().public_key(),
+            checkpoint_interval=deps.settings.audit_checkpoint_interval,
+        )
+        self.keys = KeyService(guard=deps.guard, provider=deps.provider, read_sessions=deps.read_sessions)
+        self.policy = PolicyService(
+            guard=deps.guard,
+            store=deps.policies,
+            model_text=deps.settings.effective_model_file.read_text(),
+            explain_model_text=deps.settings.effective_explain_model_file.read_text(),
+        )
+
+    def refuse_token(self, reason: str, *, client: str | None, request_id: str | None) -> None:
+        """A refused token (R39): audited for the configured organisation, with its reason code."""
+        try:
+            code = Reason(reason)
+        except ValueError:
+            raise InvalidInput("unknown refusal reason") from None
+        self._deps.guard.refuse_token(self.settings.organisation, code, client=client, request_id=request_id)
+
+    def refresh_policy(self) -> None:
+        """Bring this process's policy up to date if its refresh interval has passed (the guard does this too)."""
+        self._deps.policies.current()
+
+    def ready(self) -> bool:
+        """The database answers and the audit head is readable (no audit, no access)."""
+        try:
+            with self._deps.read_sessions() as session:
+                head(session)
+        except Exception:  # any failure here means: not ready
+            return False
+        return True
+
+    def close(self) -> None:
+        self._deps.engine.dispose()
+
+    def as_operator(self, login: str, role: str) -> Actor:
+        """The person at the console, acting in one operator role (audited as ``operator:<login>``)."""
+        return Actor(user=f"operator:{login}", roles=(role,), organisation=self.settings.organisation, client="cli")
