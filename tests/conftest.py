@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -82,8 +83,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
         "data_dir": tmp_path / "data",
         "database_url": database_url,
         "audit_checkpoint_interval": 10,

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault import Clock, Settings, Vault, Verification, open_vault
-from vault.audit import AuditLog, checkpoints, head, iter_events, verify_chain
+from vault.audit import checkpoints, head, iter_events, verify_chain
+from vault.audit._log import AuditLog
 
 
 @dataclass

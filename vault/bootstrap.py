@@ -9,7 +9,7 @@ from pathlib import Path
 from vault._kit import Clock, SystemClock, make_engine, make_sessionmaker, migrate
 from vault.access import AccessGuard, PolicyStore, read_policy_dir, violations_of
 from vault.actor import Actor
-from vault.audit import AuditLog
+from vault.audit._log import AuditLog
 from vault.config import Settings
 from vault.keys import KeyProvider, export_public_key, open_key_provider, prepare_key_provider
 from vault.vault import Dependencies, Vault

@@ -29,7 +29,8 @@ class IdentityProvider:
         entries = []
         for kid, (alg, key) in self.keys.items():
             public = key.public_key()
-            as_jwk = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}[alg].to_jwk(public)
+            algorithm: Any = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}[alg]
+            as_jwk = algorithm.to_jwk(public)
             entries.append({**json.loads(as_jwk), "kid": kid, "alg": alg, "use": "sig"})
         self.jwks_file.write_text(json.dumps({"keys": entries}))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -44,7 +45,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, idp: IdentityProvider) -> 
     kluis.close()
 
 
-def _b64(data: dict[str, object]) -> str:
+def _b64(data: Mapping[str, object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
@@ -101,7 +102,7 @@ def _embedded_jwk(idp: IdentityProvider) -> str:
     )
 
 
-ATTACKS = {
+ATTACKS: dict[str, Callable[[IdentityProvider], str | None]] = {
     "no-token": lambda idp: None,
     "not-bearer": lambda idp: "Basic bWFsbG9yeTpzZWNyZXQ=",
     "garbage": lambda idp: "Bearer not.a.jwt",
@@ -177,7 +178,12 @@ def test_unknown_kid_refreshes_the_jwks_at_most_once_a_minute() -> None:
 
     loads: list[int] = []
     now = [1000.0]
-    source = KeySource(lambda: loads.append(1) or {"keys": []}, clock=lambda: now[0])
+
+    def load() -> dict[str, Any]:
+        loads.append(1)
+        return {"keys": []}
+
+    source = KeySource(load, clock=lambda: now[0])
     for _ in range(20):
         assert source.key("missing") is None
     assert len(loads) == 1

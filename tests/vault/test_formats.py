@@ -5,12 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from vault.audit import checkpoint_message, link_hash
-from vault.crypto import FieldContext, WrapContext
+from vault import Actor, AuthStrength
+from vault.audit import (
+    GENESIS_HASH,
+    About,
+    AuditEvent,
+    Checkpoint,
+    StoredEvent,
+    checkpoint_message,
+    link_hash,
+    verify_chain,
+)
+from vault.crypto import Ed25519Signer, FieldContext, WrapContext
 from vault.crypto._data_keys import DataKey  # the mechanism itself, under test
 from vault.records import is_reference, new_reference
 
@@ -71,3 +82,65 @@ def test_reference_tokens_are_random_and_well_formed() -> None:
     assert len(tokens) == 1000
     assert all(is_reference(t) and len(t) == 36 for t in tokens)
     assert not is_reference("kr1_" + "a" * 31) and not is_reference("kr2_" + "a" * 32)
+
+
+def _v2_event() -> AuditEvent:
+    actor = Actor(
+        "dr.jansen",
+        ("medical_adviser",),
+        "insurer-a",
+        client="10.0.0.7",
+        request_id="req-1",
+        source_system="kluis-api",
+        auth_strength=AuthStrength.MULTI_FACTOR,
+        on_behalf_of="dr.devries",
+    )
+    about = About(
+        object_type="record",
+        record_id="3f8e0c1a-0000-4000-8000-00000000000a",
+        reference="kr1_" + "A" * 32,
+        case_ref="CLAIM-1",
+        subject="7d1c0b2e-0000-4000-8000-00000000000b",
+        category="health",
+        fields=("summary", "physician"),
+        consent_id="C-17",
+    )
+    return AuditEvent(
+        event_id="00000000-0000-4000-8000-000000000001",
+        occurred_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+        action_code="R",
+        event_type="record.read",
+        outcome="allowed",
+        actor=actor,
+        about=about,
+        purpose="claim_assessment",
+        rule="p, medical_adviser, health, read, health_purposes, case_member, allow",
+    )
+
+
+def test_audit_event_v2_encoding_matches_the_vector() -> None:
+    v = VECTORS["audit_event_v2"]
+    assert _v2_event().canonical_bytes().decode() == v["body"]
+    document = json.loads(v["body"])
+    assert document["v"] == 2
+    # the v2 members, as documented in FORMATS.md
+    assert {"target", "break_glass", "consent_id"} <= document.keys()
+    assert {"on_behalf_of", "auth_strength"} <= document["actor"].keys()
+    redone = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert redone == v["body"]  # the canonical form is plain sorted, compact, ASCII JSON
+    assert link_hash(v["seq"], bytes.fromhex(v["prev"]), v["body"].encode()).hex() == v["hash"]
+
+
+def test_a_log_of_v1_events_followed_by_v2_events_verifies() -> None:
+    signer = Ed25519Signer(Ed25519Signer.generate_private_bytes())
+    v1_body = VECTORS["audit_v1"]["body"].encode()
+    bodies = [v1_body, v1_body, _v2_event().canonical_bytes(), _v2_event().canonical_bytes()]
+    stored, prev = [], GENESIS_HASH
+    for seq, body in enumerate(bodies, start=1):
+        chained = link_hash(seq, prev, body)
+        stored.append(StoredEvent(seq, prev, chained, body))
+        prev = chained
+    marks = {4: Checkpoint(4, prev, signer.sign(checkpoint_message(4, prev)))}
+    result = verify_chain(stored, marks, signer.public_key(), max_checkpoint_gap=10, expected_head=4)
+    assert result.ok and result.events == 4 and result.checkpoints == 1
+    assert json.loads(v1_body)["v"] == 1

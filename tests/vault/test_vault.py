@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -11,9 +12,21 @@ from sqlalchemy.exc import OperationalError
 
 from tests.conftest import OPERATOR, actor
 from tests.harness import Kluis, verify_stored
-from vault import AccessDenied, AuditUnavailable, Category, DecryptionFailed, NewRecord, NotFound, Purpose, Role
+from vault import (
+    AccessDenied,
+    Actor,
+    AuditUnavailable,
+    Category,
+    DecryptionFailed,
+    NewRecord,
+    NotFound,
+    Purpose,
+    Role,
+    VaultError,
+)
 from vault import audit as audit_log
-from vault.models import AuditEventRow, Record, RecordField
+from vault.models import Record, RecordField
+from vault.models.audit import AuditEventRow
 
 CANARY = "CANARY-HEALTH-7f3a9c"
 ADVISER = actor("dr.jansen", "medical_adviser")
@@ -34,13 +47,13 @@ def health_record(case: str = "CLAIM-1", subject: str = "CUST-1") -> NewRecord:
     )
 
 
-def events(kluis: Kluis) -> list[dict[str, object]]:
+def events(kluis: Kluis) -> list[dict[str, Any]]:
     with kluis.sessions() as session:
         bodies = session.execute(sa.select(AuditEventRow.body).order_by(AuditEventRow.seq)).scalars()
         return [json.loads(b) for b in bodies]
 
 
-def assign(kluis: Kluis, who: str, role: Role, case: str = "CLAIM-1", **kwargs: object) -> None:
+def assign(kluis: Kluis, who: str, role: Role, case: str = "CLAIM-1", **kwargs: Any) -> None:
     kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id=who, role=role, **kwargs)
 
 
@@ -74,7 +87,9 @@ def test_assigned_adviser_reads_and_the_read_is_audited_with_its_rule(kluis: Klu
     ],
     ids=["unassigned-adviser", "claims", "criminal-officer", "security", "privacy", "key-admin", "adviser+key-admin"],
 )
-def test_everyone_else_is_refused_and_the_denial_is_audited(kluis: Kluis, stored: str, who, refusal) -> None:
+def test_everyone_else_is_refused_and_the_denial_is_audited(
+    kluis: Kluis, stored: str, who: Actor, refusal: type[VaultError]
+) -> None:
     with pytest.raises(refusal):
         kluis.vault.records.read(who, stored, Purpose.CLAIM_ASSESSMENT)
     last = events(kluis)[-1]

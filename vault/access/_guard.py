@@ -29,7 +29,8 @@ from vault.access._relations import Relations, no_relation, relations_to_cases
 from vault.access._request import Decision, DecisionRequest
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
-from vault.audit import About, AuditLog, EventType, Outcome, Reason, events
+from vault.audit import About, EventType, Outcome, Reason, events
+from vault.audit._log import AuditLog
 from vault.crypto import FieldContext
 from vault.crypto._data_keys import DataKey, DataKeys, KeyDestroyed, KeyScope, Wrapper
 from vault.errors import (

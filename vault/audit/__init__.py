@@ -1,5 +1,6 @@
-"""The tamper-evident audit log: the event and its builders (the only ones), the chain (pure verification), the log
-(the only writer of audit rows), reading and export.
+"""The tamper-evident audit log: the event and its builders (the only ones), the chain (pure verification), reading
+and export. The writer (``vault.audit._log.AuditLog``, the only code that inserts audit rows) is not re-exported:
+only the access guard appends, and only bootstrap builds it (import-linter contracts).
 
 The review service (search, overviews, verify, export for the security officer) decides through the access guard,
 which itself appends here, so it sits one layer up, in ``vault.audit.service``.
@@ -19,18 +20,16 @@ from vault.audit._chain import (
 from vault.audit._event import EVENT_FORMAT, About, ActionCode, AuditEvent, Outcome, canonical_json
 from vault.audit._events import EventType, Reason
 from vault.audit._export import EXPORT_FORMAT, ExportFormatError, parse_export, verify_export
-from vault.audit._log import AuditLog
 from vault.audit._repository import Head, checkpoints, head, iter_events
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
 
 __all__ = [
     "EVENT_FORMAT",
-    "GENESIS_HASH",
     "EXPORT_FORMAT",
+    "GENESIS_HASH",
     "About",
     "ActionCode",
     "AuditEvent",
-    "AuditLog",
     "AuditPage",
     "AuditQuery",
     "Checkpoint",
@@ -45,8 +44,8 @@ __all__ = [
     "Verification",
     "canonical_json",
     "checkpoint_message",
-    "events",
     "checkpoints",
+    "events",
     "head",
     "iter_events",
     "link_hash",

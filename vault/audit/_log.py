@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from vault._kit import Clock
+from vault.audit import _repository as repository
 from vault.audit._chain import checkpoint_message, link_hash
 from vault.audit._event import AuditEvent
 from vault.audit._repository import Head
 from vault.keys import Signer
-from vault.models import AuditCheckpoint, AuditEventRow, AuditHead
 
 
 class AuditLog:
@@ -34,7 +33,7 @@ class AuditLog:
 
     def append(self, session: Session, events: Sequence[AuditEvent]) -> Head:
         """Append events in order, inside the caller's transaction. Returns the new head."""
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+        head = repository.lock_head(session)
         seq, prev = head.seq, head.hash
         rows: list[dict[str, object]] = []
         checkpoints: list[dict[str, object]] = []
@@ -60,19 +59,16 @@ class AuditLog:
             if seq % self._interval == 0:
                 checkpoints.append(self._checkpoint(seq, chained))
             prev = chained
-        if rows:
-            session.execute(insert(AuditEventRow.__table__), rows)
-        if checkpoints:
-            session.execute(insert(AuditCheckpoint.__table__), checkpoints)
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        repository.insert_events(session, rows, checkpoints)
+        repository.move_head(session, seq, prev)
         return Head(seq, prev)
 
     def seal_head(self, session: Session) -> Head:
         """Sign a checkpoint at the current head now (e.g. before an export), unless one exists."""
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-        if head.seq and session.get(AuditCheckpoint, head.seq) is None:
-            session.execute(insert(AuditCheckpoint), [self._checkpoint(head.seq, head.hash)])
-        return Head(head.seq, head.hash)
+        head = repository.lock_head(session)
+        if head.seq and not repository.has_checkpoint(session, head.seq):
+            repository.insert_events(session, [], [self._checkpoint(head.seq, head.hash)])
+        return head
 
     def _checkpoint(self, seq: int, chained: bytes) -> dict[str, object]:
         signature = self._signer.sign(checkpoint_message(seq, chained))

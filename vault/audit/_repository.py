@@ -1,5 +1,5 @@
-"""Reading the audit log: its head, its events in order, its checkpoints, and the reviewer's search and overviews.
-All audit SQL that reads lives here.
+"""All audit SQL: the head row, inserting events and checkpoints (for the log, the only writer), reading them back
+in order, and the reviewer's search and overviews.
 
 Search results are the events as recorded (their stored canonical JSON), never re-derived, so what the security
 officer reads is what the chain protects.
@@ -11,12 +11,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from vault.audit._chain import Checkpoint, StoredEvent
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
-from vault.models import AuditCheckpoint, AuditEventRow, AuditHead
+from vault.models.audit import AuditCheckpoint, AuditEventRow, AuditHead
 
 MAX_PAGE = 500
 
@@ -25,6 +25,28 @@ MAX_PAGE = 500
 class Head:
     seq: int
     hash: bytes
+
+
+def lock_head(session: Session) -> Head:
+    """The head, locked for this transaction: whoever holds it owns the next sequence numbers (FOR UPDATE on
+    PostgreSQL; on SQLite every write transaction begins IMMEDIATE)."""
+    row = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    return Head(row.seq, row.hash)
+
+
+def insert_events(session: Session, rows: list[dict[str, object]], marks: list[dict[str, object]]) -> None:
+    if rows:
+        session.execute(insert(AuditEventRow.__table__), rows)
+    if marks:
+        session.execute(insert(AuditCheckpoint.__table__), marks)
+
+
+def move_head(session: Session, seq: int, chain_hash: bytes) -> None:
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=chain_hash))
+
+
+def has_checkpoint(session: Session, seq: int) -> bool:
+    return session.get(AuditCheckpoint, seq) is not None
 
 
 def head(session: Session) -> Head:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import vault.models.audit  # noqa: F401  (registers the audit tables on Base.metadata)
 from vault.models import Base
 
 connection = context.config.attributes.get("connection")

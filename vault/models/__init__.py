@@ -1,8 +1,11 @@
 """The tables Kluis owns, one module per table group. ``Base.metadata`` is what Alembic migrates
-(vault/migrations); schema changes go through a migration, never ``create_all``."""
+(vault/migrations); schema changes go through a migration, never ``create_all``.
+
+The audit tables are not re-exported here: only ``vault.audit`` may import ``vault.models.audit`` (an import-linter
+contract), so no other code can write an audit row.
+"""
 
 from vault.models._base import Base, Timestamp, UTCDateTime
-from vault.models.audit import AuditCheckpoint, AuditEventRow, AuditHead
 from vault.models.cases import Advice, Case, CaseAssignment
 from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
@@ -11,9 +14,6 @@ from vault.models.subjects import Subject
 
 __all__ = [
     "Advice",
-    "AuditCheckpoint",
-    "AuditEventRow",
-    "AuditHead",
     "Base",
     "Case",
     "CaseAssignment",

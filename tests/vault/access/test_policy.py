@@ -160,6 +160,14 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "p, medical_adviser, health, read, health_purposes, *, allow",
         "p, privacy_officer, health, view_metadata, health_purposes, *, allow",
         "p, key_admin, keys, manage, administration, *, allow\np, key_admin, health, read, *, assigned, allow",
+        "p, claims_handler, assignments, manage, administration, *, allow",
+        "p, claims_handler, unit_assignments, manage, administration, *, allow",
+        "p, claims_handler, audit_log, read, audit_review, *, allow",
+        "p, claims_handler, keys, manage, administration, *, allow",
+        "p, medical_staff, unit_assignments, manage, administration, assigned, allow",
+        "p, medical_adviser, unit_assignments, manage, administration, *, allow",
+        "p, security_officer, audit_log, update, audit_review, *, allow",
+        "p, privacy_officer, policy, manage, administration, *, allow",
     ],
     ids=[
         "claims-reads-health",
@@ -167,6 +175,14 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "no-need-to-know",
         "privacy-officer-ok-metadata",
         "key-admin-reads",
+        "claims-assigns",
+        "claims-assigns-unit",
+        "claims-reads-audit-log",
+        "claims-rotates-keys",
+        "staff-assigns",
+        "adviser-assigns-off-case",
+        "audit-log-changed",
+        "privacy-officer-loads-policy",
     ],
 )
 def test_policy_check_catches_a_rule_that_breaks_an_invariant(tmp_path: Path, bad_rule: str) -> None:
@@ -180,6 +196,23 @@ def test_policy_check_catches_a_rule_that_breaks_an_invariant(tmp_path: Path, ba
         assert found == []  # the deny override still wins: the effective policy is unchanged
     else:
         assert found
+
+
+def test_every_request_the_check_enumerates_is_one_hashable_value() -> None:
+    from vault.access import all_requests
+
+    requests = list(all_requests())
+    assert len(set(requests)) == len(requests)  # distinct, hashable: the memo key and the checked unit are one
+    resources = {r.resource for r in requests}
+    assert resources == {*Category, *Resource}
+
+
+def test_the_explainer_model_differs_from_the_decider_only_in_its_effect() -> None:
+    def body(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line and not line.startswith("#") and not line.startswith("e =")]
+
+    assert body(MODEL) == body(EXPLAIN)
+    assert "e = some(where (p.eft == allow))\n" in EXPLAIN and "!some(where (p.eft == deny))" in MODEL
 
 
 def test_commercial_purpose_without_the_deny_rule_is_caught(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from vault.audit import (
     GENESIS_HASH,
     Checkpoint,
     StoredEvent,
+    Verification,
     checkpoint_message,
     link_hash,
     verify_chain,
@@ -44,7 +45,7 @@ def rechain(events: list[StoredEvent]) -> list[StoredEvent]:
     return out
 
 
-def verify(events: list[StoredEvent], marks: dict[int, Checkpoint], head: int | None = None):
+def verify(events: list[StoredEvent], marks: dict[int, Checkpoint], head: int | None = None) -> Verification:
     return verify_chain(events, marks, PUBLIC, max_checkpoint_gap=INTERVAL, expected_head=head)
 
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from tests.conftest import actor
 from tests.harness import Kluis
 from vault import import_lines
-from vault.models import AuditEventRow, Record, RecordField, Reference
+from vault.models import Record, RecordField, Reference
+from vault.models.audit import AuditEventRow
 
 IMPORTER = actor("operator:test", "importer")
 
@@ -24,7 +25,7 @@ def line(**overrides: object) -> bytes:
         "source": "legacy system",
         "purpose": "claim_assessment",
     }
-    record.update(overrides)
+    record.update(overrides)  # type: ignore[arg-type]
     return json.dumps(record).encode() + b"\n"
 
 
