@@ -1,0 +1,85 @@
+"""The key admin's operations through the guard: status, rotation and the migration of pre-scope data keys."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import OPERATOR, actor
+from tests.harness import Kluis
+from vault import AccessDenied, Category, NewRecord, Purpose, Role
+
+ADVISER = actor("dr.jansen", "medical_adviser")
+
+
+def record(case: str, value: str) -> NewRecord:
+    return NewRecord(
+        subject_ref="CUST-1",
+        case_ref=case,
+        category=Category.HEALTH,
+        kind="medical_report",
+        fields={"summary": value, "note": f"{value}-note"},
+        source="GP",
+        purpose=Purpose.CLAIM_ASSESSMENT,
+    )
+
+
+def events(kluis: Kluis) -> list[dict[str, Any]]:
+    with kluis.sessions() as session:
+        rows = session.execute(sa.text("SELECT body FROM audit_events ORDER BY seq")).scalars()
+        return [json.loads(bytes(b)) for b in rows]
+
+
+def test_a_data_key_covers_one_subject_category_and_case(kluis: Kluis) -> None:
+    for case in ("CLAIM-1", "CLAIM-2"):
+        kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    kluis.vault.records.create(ADVISER, record("CLAIM-1", "a"))
+    kluis.vault.records.create(ADVISER, record("CLAIM-1", "b"))
+    kluis.vault.records.create(ADVISER, record("CLAIM-2", "c"))
+    with kluis.engine.connect() as connection:
+        scopes = connection.execute(sa.text("SELECT case_ref, retention_class, seals FROM data_keys")).all()
+    assert sorted(scopes) == [("CLAIM-1", "case_file", 4), ("CLAIM-2", "case_file", 2)]
+
+
+def test_key_operations_are_the_key_admins_and_audited(kluis: Kluis) -> None:
+    security = actor("sec", "security_officer")
+    for operation in (
+        lambda: kluis.vault.keys.status(security),
+        lambda: kluis.vault.keys.rotate(security, Category.HEALTH),
+        lambda: kluis.vault.keys.migrate(security),
+    ):
+        with pytest.raises(AccessDenied):
+            operation()
+    denied = [e["event_type"] for e in events(kluis) if e["outcome"] == "denied"]
+    assert denied == ["keys.status", "keys.rotate", "keys.migrate"]
+    rotation = kluis.vault.keys.rotate(OPERATOR, Category.CRIMINAL)
+    assert rotation.version == 2
+    last_two = events(kluis)[-2:]
+    assert [e["event_type"] for e in last_two] == ["keys.rotate", "keys.rotate"]
+    assert last_two[0]["category"] == "criminal" and last_two[1]["reason"] == "completed"
+
+
+def test_migration_reseals_pre_scope_keys_and_destroys_them(kluis: Kluis) -> None:
+    for case in ("CLAIM-1", "CLAIM-2"):
+        kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    first = kluis.vault.records.create(ADVISER, record("CLAIM-1", "first"))
+    with kluis.engine.begin() as connection:  # make its key what 0003 leaves for keys made before the scope
+        connection.execute(sa.text("UPDATE data_keys SET case_ref = NULL"))
+        (legacy_id,) = connection.execute(sa.text("SELECT id FROM data_keys")).scalars()
+    second = kluis.vault.records.create(ADVISER, record("CLAIM-2", "second"))
+    status = {s.category: s for s in kluis.vault.keys.status(OPERATOR)}
+    assert status[Category.HEALTH].in_use[0].pre_scope_keys == 1
+
+    result = kluis.vault.keys.migrate(OPERATOR)
+
+    assert (result.keys_migrated, result.fields_resealed) == (1, 2)
+    assert kluis.vault.records.read(ADVISER, first.record_id, Purpose.CLAIM_ASSESSMENT).fields["summary"] == "first"
+    assert kluis.vault.records.read(ADVISER, second.record_id, Purpose.CLAIM_ASSESSMENT).fields["note"] == "second-note"
+    with kluis.engine.connect() as connection:
+        wrapped = connection.scalar(sa.text("SELECT wrapped FROM data_keys WHERE id = :k"), {"k": legacy_id})
+        in_use = set(connection.execute(sa.text("SELECT DISTINCT data_key_id FROM record_fields")).scalars())
+    assert wrapped is None and legacy_id not in in_use
+    assert kluis.vault.keys.migrate(OPERATOR).keys_migrated == 0  # repeatable: nothing left

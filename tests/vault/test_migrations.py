@@ -1,0 +1,49 @@
+"""Schema migrations on both databases: 0003 scopes data keys and keeps the keys made before it as pre-scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from vault._kit import make_engine, migrate
+
+
+def test_upgrading_to_the_key_scope_keeps_existing_keys_as_pre_scope(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0002")
+        now = datetime.now(UTC)
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("INSERT INTO subjects (id, organisation, subject_ref, created_at) VALUES ('s1', 'o', 'r', :t)"),
+                {"t": now},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO data_keys (id, subject_id, category, kek_version, wrapped, seals, created_at) "
+                    "VALUES ('k1', 's1', 'health', 1, :w, 3, :t)"
+                ),
+                {"w": b"wrapped", "t": now},
+            )
+        migrate(engine)
+        with engine.begin() as connection:
+            row = connection.execute(sa.text("SELECT case_ref, retention_class, seals FROM data_keys")).one()
+            assert tuple(row) == (None, "case_file", 3)
+            # a second key for the same subject and category is now lawful, in another case
+            connection.execute(
+                sa.text(
+                    "INSERT INTO data_keys (id, subject_id, category, case_ref, retention_class, kek_version, "
+                    "wrapped, seals, created_at) VALUES ('k2', 's1', 'health', 'C-2', 'case_file', 1, :w, 0, :t)"
+                ),
+                {"w": b"wrapped", "t": now},
+            )
+        duplicate = sa.text(
+            "INSERT INTO data_keys (id, subject_id, category, case_ref, retention_class, kek_version, "
+            "wrapped, seals, created_at) VALUES ('k3', 's1', 'health', 'C-2', 'case_file', 1, :w, 0, :t)"
+        )
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:  # one key per scope
+            connection.execute(duplicate, {"w": b"wrapped", "t": now})
+    finally:
+        engine.dispose()
