@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.harness import Kluis, open_kluis
+from tests.harness import Harness, open_harness
 from vault import Actor, Settings, initialise
 
 POSTGRES_URL = os.environ.get("KLUIS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -106,8 +106,8 @@ OPERATOR = actor("operator:test", "key_admin")
 
 
 @pytest.fixture
-def kluis(settings: Settings) -> Iterator[Kluis]:
+def kluis(settings: Settings) -> Iterator[Harness]:
     initialise(settings, OPERATOR)
-    running = open_kluis(settings)
+    running = open_harness(settings)
     yield running
     running.close()

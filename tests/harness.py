@@ -15,7 +15,9 @@ from vault.audit._log import AuditLog
 
 
 @dataclass
-class Kluis:
+class Harness:
+    """A running vault and the insider's handles on its database."""
+
     vault: Vault
     engine: Engine
     sessions: sessionmaker[Session]
@@ -31,10 +33,10 @@ class Kluis:
         self.vault.close()
 
 
-def open_kluis(settings: Settings, clock: Clock | None = None) -> Kluis:
+def open_harness(settings: Settings, clock: Clock | None = None) -> Harness:
     vault = open_vault(settings, clock)
     deps = vault._deps  # the test's view from inside the trust boundary
-    return Kluis(vault, deps.engine, deps.sessions, deps.read_sessions, deps.guard.audit_log, vault.audit.public_key)
+    return Harness(vault, deps.engine, deps.sessions, deps.read_sessions, deps.guard.audit_log, vault.audit.public_key)
 
 
 def verify_stored(session: Session, public_key: bytes, max_checkpoint_gap: int) -> Verification:

@@ -19,7 +19,7 @@ from jwt.algorithms import RSAAlgorithm
 from api.app import create_app
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR, make_settings
-from tests.harness import Kluis, open_kluis
+from tests.harness import Harness, open_harness
 from vault import Settings, initialise
 
 
@@ -29,7 +29,7 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> IdentityProvider:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory, idp: IdentityProvider) -> Iterator[tuple[TestClient, Kluis]]:
+def service(tmp_path_factory: pytest.TempPathFactory, idp: IdentityProvider) -> Iterator[tuple[TestClient, Harness]]:
     directory = tmp_path_factory.mktemp("auth")
     settings = make_settings(
         directory,
@@ -39,7 +39,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, idp: IdentityProvider) -> 
         oidc_jwks_file=idp.jwks_file,
     )
     initialise(settings, OPERATOR)
-    kluis = open_kluis(settings)
+    kluis = open_harness(settings)
     with TestClient(create_app(settings, kluis.vault)) as client:
         yield client, kluis
     kluis.close()
@@ -125,7 +125,7 @@ ATTACKS: dict[str, Callable[[IdentityProvider], str | None]] = {
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_attack_is_refused_with_401_and_audited(
-    service: tuple[TestClient, Kluis], idp: IdentityProvider, attack: str
+    service: tuple[TestClient, Harness], idp: IdentityProvider, attack: str
 ) -> None:
     client, kluis = service
     authorization = ATTACKS[attack](idp)
@@ -140,7 +140,7 @@ def test_attack_is_refused_with_401_and_audited(
 
 @pytest.mark.parametrize("kid", ["rsa-1", "ec-1", "ed-1"])
 def test_tokens_signed_with_each_allowed_algorithm_are_accepted(
-    service: tuple[TestClient, Kluis], idp: IdentityProvider, kid: str
+    service: tuple[TestClient, Harness], idp: IdentityProvider, kid: str
 ) -> None:
     client, _ = service
     token = idp.token("sara", "security_officer", kid=kid)
@@ -148,7 +148,7 @@ def test_tokens_signed_with_each_allowed_algorithm_are_accepted(
     assert response.status_code == 200
 
 
-def test_dev_tokens_are_not_trusted_outside_dev_mode(service: tuple[TestClient, Kluis], tmp_path: Path) -> None:
+def test_dev_tokens_are_not_trusted_outside_dev_mode(service: tuple[TestClient, Harness], tmp_path: Path) -> None:
     from api.auth import dev_token
 
     client, _ = service
@@ -199,7 +199,7 @@ def test_symmetric_keys_in_a_jwks_are_never_loaded() -> None:
     assert keys == {}
 
 
-def _auth_events(kluis: Kluis) -> int:
+def _auth_events(kluis: Harness) -> int:
     import sqlalchemy as sa
 
     with kluis.sessions() as session:

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import open_kluis
+from tests.harness import open_harness
 from vault import Purpose, Role, Settings, import_lines, initialise
 
 KLUIS = str(Path(sys.executable).parent / "kluis")
@@ -99,7 +99,7 @@ def test_keys_rotate_keeps_data_readable(settings: Settings, tmp_path: Path) -> 
     assert "now KEK v2" in run(env, "keys", "rotate", "--category", "health").stdout
     status = run(env, "keys", "status").stdout
     assert "health: active KEK v2" in status and "criminal: active KEK v1" in status
-    kluis = open_kluis(settings)
+    kluis = open_harness(settings)
     try:
         kluis.vault.assignments.assign(OPERATOR, case_ref="CASE-0", user_id="dr.x", role=Role.MEDICAL_ADVISER)
         with kluis.sessions() as session:
@@ -149,7 +149,7 @@ def test_canaries_never_reach_database_files_wal_logs_or_export(settings: Settin
     env = environment(settings)
     # In-process first, with connections held open, so the WAL still holds the freshly written pages.
     initialise(settings, OPERATOR)
-    kluis = open_kluis(settings)
+    kluis = open_harness(settings)
     report = import_lines(
         kluis.vault.records, actor("op", "importer"), [line.encode() for line in records(200).splitlines()]
     )
@@ -175,7 +175,7 @@ def test_canaries_never_reach_database_files_wal_logs_or_export(settings: Settin
 def test_canaries_never_reach_postgres_tables(postgres_url: str, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", database_url=postgres_url)
     initialise(settings, OPERATOR)
-    kluis = open_kluis(settings)
+    kluis = open_harness(settings)
     try:
         import_lines(kluis.vault.records, actor("op", "importer"), [line.encode() for line in records(60).splitlines()])
         with kluis.engine.connect() as connection:
@@ -236,7 +236,7 @@ def test_demo_seeds_a_fictional_insurer_and_prints_tokens_and_curl_lines(setting
     curls = [line for line in result.stdout.splitlines() if line.strip().startswith("curl ")]
     assert len(tokens) == 6 and len(curls) == 3
     record_id = curls[1].split("/v1/records/")[1].split("?")[0]
-    kluis = open_kluis(settings.model_copy(update={"dev_mode": True}))
+    kluis = open_harness(settings.model_copy(update={"dev_mode": True}))
     try:
         view = kluis.vault.records.read(actor("dr.jansen", "medical_adviser"), record_id, Purpose.CLAIM_ASSESSMENT)
         assert "Fictional" in view.fields["summary"]

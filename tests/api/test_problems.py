@@ -16,7 +16,7 @@ from api.app import create_app
 from api.problems import STATUS
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR, make_settings
-from tests.harness import Kluis, open_kluis
+from tests.harness import Harness, open_harness
 from vault import Category, NewRecord, Purpose, Role, VaultError, initialise
 
 
@@ -37,19 +37,21 @@ def test_lawful_states_are_not_server_errors() -> None:
 
 
 @pytest.fixture
-def served(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, Kluis, IdentityProvider]]:
+def served(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, Harness, IdentityProvider]]:
     idp = IdentityProvider(tmp_path)
     settings = make_settings(
         tmp_path, database_url, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_file=idp.jwks_file
     )
     initialise(settings, OPERATOR)
-    kluis = open_kluis(settings)
+    kluis = open_harness(settings)
     with TestClient(create_app(settings, kluis.vault)) as client:
         yield client, kluis, idp
     kluis.close()
 
 
-def test_an_erased_record_is_410_gone_with_an_erased_event(served: tuple[TestClient, Kluis, IdentityProvider]) -> None:
+def test_an_erased_record_is_410_gone_with_an_erased_event(
+    served: tuple[TestClient, Harness, IdentityProvider],
+) -> None:
     client, kluis, idp = served
     kluis.vault.assignments.assign(OPERATOR, case_ref="C-1", user_id="dr.a", role=Role.MEDICAL_ADVISER)
     adviser = idp.bearer("dr.a", "medical_adviser")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from api.app import create_app
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR, fresh_schema, make_settings
-from tests.harness import Kluis, open_kluis
+from tests.harness import Harness, open_harness
 from vault import Role, initialise
 
 CANARY = {"health": "CANARY-HEALTH-5e1f", "criminal": "CANARY-CRIMINAL-a07c"}
@@ -40,7 +40,7 @@ READERS = {("medical_adviser", "health"), ("medical_staff", "health"), ("crimina
 @dataclass
 class World:
     client: TestClient
-    kluis: Kluis
+    kluis: Harness
     idp: IdentityProvider
     records: dict[tuple[str, str], str]  # (case, category) -> record id
 
@@ -59,7 +59,7 @@ def _build_world(directory: Path, database_url: str) -> Iterator[World]:
         directory, database_url, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_file=idp.jwks_file
     )
     initialise(settings, OPERATOR)
-    kluis = open_kluis(settings)
+    kluis = open_harness(settings)
     with TestClient(create_app(settings, kluis.vault)) as client:
         world = World(client, kluis, idp, {})
         admin = world.auth("kees", "key_admin")

@@ -7,7 +7,7 @@ import multiprocessing
 import sqlalchemy as sa
 
 from tests.conftest import actor
-from tests.harness import Kluis, open_kluis, verify_stored
+from tests.harness import Harness, open_harness, verify_stored
 from vault import Settings
 from vault.audit import EventType, Reason
 
@@ -15,7 +15,7 @@ PROCESSES, EVENTS_EACH = 4, 500
 
 
 def _append_many(settings: Settings, worker: int) -> None:
-    kluis = open_kluis(settings)
+    kluis = open_harness(settings)
     who = actor(f"worker-{worker}", "security_officer")
     try:
         guard = kluis.vault._deps.guard
@@ -25,7 +25,7 @@ def _append_many(settings: Settings, worker: int) -> None:
         kluis.close()
 
 
-def test_four_processes_appending_make_one_chain_that_verifies(kluis: Kluis) -> None:
+def test_four_processes_appending_make_one_chain_that_verifies(kluis: Harness) -> None:
     with kluis.sessions() as session:
         start = session.scalar(sa.text("SELECT seq FROM audit_head"))
     context = multiprocessing.get_context("spawn")
@@ -48,7 +48,7 @@ def test_four_processes_appending_make_one_chain_that_verifies(kluis: Kluis) -> 
 def _import_same_subjects(settings: Settings, worker: int) -> None:
     from vault import Category, NewRecord, Purpose
 
-    kluis = open_kluis(settings)
+    kluis = open_harness(settings)
     who = actor(f"importer-{worker}", "importer")
     try:
         for n in range(20):
@@ -66,7 +66,7 @@ def _import_same_subjects(settings: Settings, worker: int) -> None:
         kluis.close()
 
 
-def test_processes_creating_the_same_new_subjects_share_one_subject_and_key(kluis: Kluis) -> None:
+def test_processes_creating_the_same_new_subjects_share_one_subject_and_key(kluis: Harness) -> None:
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_import_same_subjects, args=(kluis.settings, w)) for w in range(3)]
     for process in workers:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Kluis, ManualClock, open_kluis
+from tests.harness import Harness, ManualClock, open_harness
 from vault import AuditQuery, Category, NewRecord, NotFound, Purpose, Role, Settings, initialise
 
 
@@ -20,14 +20,14 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def timed(settings: Settings, clock: ManualClock) -> Iterator[Kluis]:
+def timed(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
     initialise(settings, OPERATOR, clock)
-    running = open_kluis(settings, clock)
+    running = open_harness(settings, clock)
     yield running
     running.close()
 
 
-def test_an_assignment_ends_on_the_injected_clock_to_the_minute(timed: Kluis, clock: ManualClock) -> None:
+def test_an_assignment_ends_on_the_injected_clock_to_the_minute(timed: Harness, clock: ManualClock) -> None:
     adviser = actor("dr.jansen", "medical_adviser")
     timed.vault.assignments.assign(
         OPERATOR,
@@ -53,7 +53,7 @@ def test_an_assignment_ends_on_the_injected_clock_to_the_minute(timed: Kluis, cl
         timed.vault.records.read(adviser, created.record_id, Purpose.CLAIM_ASSESSMENT)
 
 
-def test_events_and_checkpoints_carry_the_injected_time(timed: Kluis, clock: ManualClock) -> None:
+def test_events_and_checkpoints_carry_the_injected_time(timed: Harness, clock: ManualClock) -> None:
     clock.advance(days=3)
     for _ in range(12):  # past the test interval of 10: one checkpoint
         timed.vault.audit.search(actor("sec", "security_officer"), AuditQuery(limit=1))

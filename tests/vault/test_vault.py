@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Kluis, verify_stored
+from tests.harness import Harness, verify_stored
 from vault import (
     AccessDenied,
     Actor,
@@ -47,23 +47,23 @@ def health_record(case: str = "CLAIM-1", subject: str = "CUST-1") -> NewRecord:
     )
 
 
-def events(kluis: Kluis) -> list[dict[str, Any]]:
+def events(kluis: Harness) -> list[dict[str, Any]]:
     with kluis.sessions() as session:
         bodies = session.execute(sa.select(AuditEventRow.body).order_by(AuditEventRow.seq)).scalars()
         return [json.loads(b) for b in bodies]
 
 
-def assign(kluis: Kluis, who: str, role: Role, case: str = "CLAIM-1", **kwargs: Any) -> None:
+def assign(kluis: Harness, who: str, role: Role, case: str = "CLAIM-1", **kwargs: Any) -> None:
     kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id=who, role=role, **kwargs)
 
 
 @pytest.fixture
-def stored(kluis: Kluis) -> str:
+def stored(kluis: Harness) -> str:
     assign(kluis, "dr.jansen", Role.MEDICAL_ADVISER)
     return kluis.vault.records.create(ADVISER, health_record()).record_id
 
 
-def test_assigned_adviser_reads_and_the_read_is_audited_with_its_rule(kluis: Kluis, stored: str) -> None:
+def test_assigned_adviser_reads_and_the_read_is_audited_with_its_rule(kluis: Harness, stored: str) -> None:
     view = kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
     assert view.fields == {"summary": CANARY, "physician": "Dr. Fictional"}
     last = events(kluis)[-1]
@@ -88,7 +88,7 @@ def test_assigned_adviser_reads_and_the_read_is_audited_with_its_rule(kluis: Klu
     ids=["unassigned-adviser", "claims", "criminal-officer", "security", "privacy", "key-admin", "adviser+key-admin"],
 )
 def test_everyone_else_is_refused_and_the_denial_is_audited(
-    kluis: Kluis, stored: str, who: Actor, refusal: type[VaultError]
+    kluis: Harness, stored: str, who: Actor, refusal: type[VaultError]
 ) -> None:
     with pytest.raises(refusal):
         kluis.vault.records.read(who, stored, Purpose.CLAIM_ASSESSMENT)
@@ -97,27 +97,27 @@ def test_everyone_else_is_refused_and_the_denial_is_audited(
     assert last["record_id"] == stored  # the audit log knows what was attempted, the caller does not
 
 
-def test_other_organisation_sees_no_such_record(kluis: Kluis, stored: str) -> None:
+def test_other_organisation_sees_no_such_record(kluis: Harness, stored: str) -> None:
     foreign = actor("dr.jansen", "medical_adviser", organisation="other-insurer")
     with pytest.raises(NotFound):
         kluis.vault.records.read(foreign, stored, Purpose.CLAIM_ASSESSMENT)
     assert events(kluis)[-1]["reason"] == "not_found"
 
 
-def test_unknown_record_is_audited_as_denied(kluis: Kluis) -> None:
+def test_unknown_record_is_audited_as_denied(kluis: Harness) -> None:
     with pytest.raises(NotFound):
         kluis.vault.records.read(ADVISER, "not-a-uuid'; DROP TABLE records", Purpose.CLAIM_ASSESSMENT)
     last = events(kluis)[-1]
     assert last["outcome"] == "denied" and last["record_id"] is None
 
 
-def test_staff_read_names_the_responsible_adviser(kluis: Kluis, stored: str) -> None:
+def test_staff_read_names_the_responsible_adviser(kluis: Harness, stored: str) -> None:
     assign(kluis, "nurse.bakker", Role.MEDICAL_STAFF)
     kluis.vault.records.read(STAFF, stored, Purpose.CLAIM_ASSESSMENT)
     assert events(kluis)[-1]["actor"]["responsible_user"] == "dr.jansen"
 
 
-def test_expired_and_revoked_assignments_give_no_access(kluis: Kluis, stored: str) -> None:
+def test_expired_and_revoked_assignments_give_no_access(kluis: Harness, stored: str) -> None:
     past = datetime.now(UTC) - timedelta(days=10)
     assign(kluis, "dr.past", Role.MEDICAL_ADVISER, starts_at=past, ends_at=past + timedelta(days=1))
     with pytest.raises(NotFound):
@@ -127,7 +127,7 @@ def test_expired_and_revoked_assignments_give_no_access(kluis: Kluis, stored: st
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
 
 
-def test_assignment_to_one_case_gives_nothing_on_another(kluis: Kluis, stored: str) -> None:
+def test_assignment_to_one_case_gives_nothing_on_another(kluis: Harness, stored: str) -> None:
     assign(kluis, "dr.jansen", Role.MEDICAL_ADVISER, case="CLAIM-2")
     other = kluis.vault.records.create(ADVISER, health_record(case="CLAIM-2", subject="CUST-1")).record_id
     kluis.vault.assignments.revoke(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
@@ -136,13 +136,13 @@ def test_assignment_to_one_case_gives_nothing_on_another(kluis: Kluis, stored: s
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
 
 
-def test_only_key_admin_manages_assignments(kluis: Kluis) -> None:
+def test_only_key_admin_manages_assignments(kluis: Harness) -> None:
     with pytest.raises(AccessDenied):
         kluis.vault.assignments.assign(ADVISER, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
     assert events(kluis)[-1]["event_type"] == "assignment.create" and events(kluis)[-1]["outcome"] == "denied"
 
 
-def test_unassigned_create_is_denied_and_stores_nothing(kluis: Kluis) -> None:
+def test_unassigned_create_is_denied_and_stores_nothing(kluis: Harness) -> None:
     with pytest.raises(AccessDenied):
         kluis.vault.records.create(ADVISER, health_record())
     with kluis.sessions() as session:
@@ -150,7 +150,7 @@ def test_unassigned_create_is_denied_and_stores_nothing(kluis: Kluis) -> None:
     assert events(kluis)[-1]["outcome"] == "denied"
 
 
-def test_criminal_officer_reads_criminal_not_health(kluis: Kluis, stored: str) -> None:
+def test_criminal_officer_reads_criminal_not_health(kluis: Harness, stored: str) -> None:
     assign(kluis, "c.officer", Role.CRIMINAL_DATA_OFFICER, case="APP-1")
     record = NewRecord(
         subject_ref="CUST-1",
@@ -170,7 +170,7 @@ def test_criminal_officer_reads_criminal_not_health(kluis: Kluis, stored: str) -
 
 
 # -- fail closed ----------------------------------------------------------------------------------------------
-def test_audit_failure_releases_no_data(kluis: Kluis, stored: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_audit_failure_releases_no_data(kluis: Harness, stored: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise OperationalError("INSERT INTO audit_events", {}, Exception("disk I/O error"))
 
@@ -180,7 +180,7 @@ def test_audit_failure_releases_no_data(kluis: Kluis, stored: str, monkeypatch: 
     assert CANARY not in repr(raised.value) and CANARY not in str(raised.value.__cause__)
 
 
-def test_audit_table_unwritable_releases_no_data_and_stores_nothing(kluis: Kluis, stored: str) -> None:
+def test_audit_table_unwritable_releases_no_data_and_stores_nothing(kluis: Harness, stored: str) -> None:
     with kluis.engine.begin() as connection:
         connection.execute(sa.text("ALTER TABLE audit_events RENAME TO audit_events_moved"))
     with pytest.raises(AuditUnavailable):
@@ -192,7 +192,7 @@ def test_audit_table_unwritable_releases_no_data_and_stores_nothing(kluis: Kluis
         assert connection.scalar(sa.text("SELECT count(*) FROM records")) == 1  # the failed create left nothing
 
 
-def test_database_refuses_update_and_delete_on_audit_tables(kluis: Kluis, stored: str) -> None:
+def test_database_refuses_update_and_delete_on_audit_tables(kluis: Harness, stored: str) -> None:
     for _ in range(10):  # so that both tables have rows (SQLite row triggers fire per row)
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
     for statement in (
@@ -207,7 +207,7 @@ def test_database_refuses_update_and_delete_on_audit_tables(kluis: Kluis, stored
         assert verify_stored(session, key, kluis.audit.checkpoint_interval).ok
 
 
-def test_tampered_field_ciphertext_is_refused_and_audited_as_failed(kluis: Kluis, stored: str) -> None:
+def test_tampered_field_ciphertext_is_refused_and_audited_as_failed(kluis: Harness, stored: str) -> None:
     with kluis.sessions() as session, session.begin():
         field = session.get(RecordField, (stored, "summary"))
         assert field is not None
@@ -218,7 +218,7 @@ def test_tampered_field_ciphertext_is_refused_and_audited_as_failed(kluis: Kluis
     assert last["outcome"] == "failed" and last["reason"] == "decryption_failed"
 
 
-def test_ciphertext_copied_to_another_record_does_not_open(kluis: Kluis, stored: str) -> None:
+def test_ciphertext_copied_to_another_record_does_not_open(kluis: Harness, stored: str) -> None:
     other = kluis.vault.records.create(ADVISER, health_record(subject="CUST-1")).record_id  # same subject, same DEK
     with kluis.sessions() as session, session.begin():
         source = session.get(RecordField, (stored, "summary"))
@@ -230,7 +230,7 @@ def test_ciphertext_copied_to_another_record_does_not_open(kluis: Kluis, stored:
 
 
 # -- the audit chain in the database ---------------------------------------------------------------------------
-def _drop_append_only_guard(kluis: Kluis) -> None:
+def _drop_append_only_guard(kluis: Harness) -> None:
     """What an attacker with database superuser rights does first."""
     with kluis.engine.begin() as connection:
         if kluis.engine.dialect.name == "postgresql":
@@ -240,7 +240,7 @@ def _drop_append_only_guard(kluis: Kluis) -> None:
             connection.execute(sa.text("DROP TRIGGER audit_events_no_delete"))
 
 
-def test_event_edited_in_the_database_is_found_at_its_seq(kluis: Kluis, stored: str) -> None:
+def test_event_edited_in_the_database_is_found_at_its_seq(kluis: Harness, stored: str) -> None:
     for _ in range(12):
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
     _drop_append_only_guard(kluis)
@@ -253,7 +253,7 @@ def test_event_edited_in_the_database_is_found_at_its_seq(kluis: Kluis, stored: 
     assert not result.ok and result.problem == "altered" and result.first_bad_seq == 7
 
 
-def test_event_deleted_in_the_database_is_found_at_its_seq(kluis: Kluis, stored: str) -> None:
+def test_event_deleted_in_the_database_is_found_at_its_seq(kluis: Harness, stored: str) -> None:
     for _ in range(12):
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
     _drop_append_only_guard(kluis)
@@ -264,7 +264,7 @@ def test_event_deleted_in_the_database_is_found_at_its_seq(kluis: Kluis, stored:
     assert not result.ok and result.problem == "removed" and result.first_bad_seq == 9
 
 
-def test_checkpoints_are_signed_every_interval(kluis: Kluis, stored: str) -> None:
+def test_checkpoints_are_signed_every_interval(kluis: Harness, stored: str) -> None:
     for _ in range(25):
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
     with kluis.read_sessions() as session:
@@ -275,7 +275,7 @@ def test_checkpoints_are_signed_every_interval(kluis: Kluis, stored: str) -> Non
 
 
 # -- keys ------------------------------------------------------------------------------------------------------
-def test_kek_rotation_rewraps_data_keys_and_leaves_field_ciphertexts_alone(kluis: Kluis, stored: str) -> None:
+def test_kek_rotation_rewraps_data_keys_and_leaves_field_ciphertexts_alone(kluis: Harness, stored: str) -> None:
     with kluis.sessions() as session:
         before = {f.name: f.ciphertext for f in session.execute(sa.select(RecordField)).scalars()}
     rotation = kluis.vault.keys.rotate(OPERATOR, Category.HEALTH)
@@ -287,7 +287,7 @@ def test_kek_rotation_rewraps_data_keys_and_leaves_field_ciphertexts_alone(kluis
     assert kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT).fields["summary"] == CANARY
 
 
-def test_field_seals_are_counted_per_data_key(kluis: Kluis, stored: str) -> None:
+def test_field_seals_are_counted_per_data_key(kluis: Harness, stored: str) -> None:
     kluis.vault.records.create(ADVISER, health_record())
     with kluis.sessions() as session:
         assert session.scalar(sa.text("SELECT seals FROM data_keys")) == 4

@@ -23,8 +23,6 @@ from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
 from vault.errors import PolicyUnavailable
 from vault.vocabulary import Category, Relation, Resource, Role
 
-# pycasbin logs every request at WARNING on a denial; our audit log is the record of decisions.
-logging.getLogger("casbin").setLevel(logging.CRITICAL)
 
 _Verdict = tuple[str, str]  # ("allow" | "deny" | "none", rule)
 
@@ -34,6 +32,9 @@ class Policy:
     strings) and never uses enable_enforce(False) or FastEnforcer (which ignores role links)."""
 
     def __init__(self, model_text: str, explain_model_text: str, rules: Iterable[Rule]) -> None:
+        # pycasbin logs every request at WARNING on a denial; our audit log is the record of decisions. Set here,
+        # not at import time, so importing Kluis changes nothing.
+        logging.getLogger("casbin").setLevel(logging.CRITICAL)
         rules = list(rules)
         p_rules = [r[1:] for r in rules if r[0] == "p"]
         g_rules = [r[1:] for r in rules if r[0] == "g"]

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import vault
 import vault.crypto
 from tests.conftest import OPERATOR, actor
-from tests.harness import Kluis
+from tests.harness import Harness
 from vault import AccessDenied, Category, Erased, NewRecord, NotFound, Purpose, Role
 from vault.access import Grant, Target, Work
 from vault.audit import About, EventType
@@ -39,14 +39,14 @@ def record(case: str = "CLAIM-1", subject: str = "CUST-1") -> NewRecord:
     )
 
 
-def events(kluis: Kluis) -> list[dict[str, Any]]:
+def events(kluis: Harness) -> list[dict[str, Any]]:
     with kluis.sessions() as session:
         rows = session.execute(sa.text("SELECT body FROM audit_events ORDER BY seq")).scalars()
         return [json.loads(bytes(b)) for b in rows]
 
 
 @pytest.fixture
-def stored(kluis: Kluis) -> str:
+def stored(kluis: Harness) -> str:
     kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
     return kluis.vault.records.create(ADVISER, record()).record_id
 
@@ -74,7 +74,7 @@ def _reachable(root: object, depth: int = 3) -> list[object]:
     return list(seen.values())
 
 
-def test_the_six_line_bypass_finds_no_key_among_public_names(kluis: Kluis, stored: str) -> None:
+def test_the_six_line_bypass_finds_no_key_among_public_names(kluis: Harness, stored: str) -> None:
     """The old bypass (DataKeys.for_opening + DataKey.open + repository.sealed_fields + Kluis.keyring) with only
     what the public surfaces offer: no data key, key store, key provider or unwrapping method is reachable."""
     from vault.crypto._data_keys import DataKey, DataKeys
@@ -90,7 +90,7 @@ def test_the_six_line_bypass_finds_no_key_among_public_names(kluis: Kluis, store
     assert len(events(kluis)) == before + 1  # the only way to the value leaves its event
 
 
-def test_a_grant_cannot_be_minted_copied_or_pickled_outside_the_guard(kluis: Kluis, stored: str) -> None:
+def test_a_grant_cannot_be_minted_copied_or_pickled_outside_the_guard(kluis: Harness, stored: str) -> None:
     with pytest.raises(TypeError):
         Grant(object(), None, None, None, None, None, None)  # type: ignore[arg-type]
     kept: list[Grant] = []
@@ -104,7 +104,7 @@ def test_a_grant_cannot_be_minted_copied_or_pickled_outside_the_guard(kluis: Klu
         pickle.dumps(kept[0])
 
 
-def test_a_grant_outlives_its_unit_of_work_for_nothing(kluis: Kluis, stored: str) -> None:
+def test_a_grant_outlives_its_unit_of_work_for_nothing(kluis: Harness, stored: str) -> None:
     from vault.access import SealedField, SealedRecord
 
     kept: list[Grant] = []
@@ -125,7 +125,7 @@ def test_a_grant_outlives_its_unit_of_work_for_nothing(kluis: Kluis, stored: str
         kept[0].open(sealed)
 
 
-def test_a_grant_opens_only_its_own_category(kluis: Kluis, stored: str) -> None:
+def test_a_grant_opens_only_its_own_category(kluis: Harness, stored: str) -> None:
     from vault.access import SealedRecord
 
     def operation(work: Work) -> None:
@@ -138,7 +138,7 @@ def test_a_grant_opens_only_its_own_category(kluis: Kluis, stored: str) -> None:
         kluis.vault._deps.guard.run(claims, operation)
 
 
-def test_an_operation_that_neither_decides_nor_refuses_cannot_commit(kluis: Kluis) -> None:
+def test_an_operation_that_neither_decides_nor_refuses_cannot_commit(kluis: Harness) -> None:
     def sneaky(work: Work) -> None:
         work.session.execute(sa.text("UPDATE subjects SET subject_ref = subject_ref"))  # any write, unaudited
 
@@ -148,7 +148,7 @@ def test_an_operation_that_neither_decides_nor_refuses_cannot_commit(kluis: Klui
     assert len(events(kluis)) == before
 
 
-def test_a_refusal_is_raised_after_its_event_commits(kluis: Kluis, stored: str) -> None:
+def test_a_refusal_is_raised_after_its_event_commits(kluis: Harness, stored: str) -> None:
     other = actor("dr.other", "medical_adviser")
     before = len(events(kluis))
     with pytest.raises(NotFound):
@@ -157,7 +157,7 @@ def test_a_refusal_is_raised_after_its_event_commits(kluis: Kluis, stored: str) 
     assert len(after) == before + 1 and after[-1]["outcome"] == "denied" and after[-1]["reason"] == "policy"
 
 
-def _shred(kluis: Kluis, record_id: str) -> None:
+def _shred(kluis: Harness, record_id: str) -> None:
     """What erasure does to a subject's data key (crypto-shredding), here by hand."""
     with kluis.engine.begin() as connection:
         connection.execute(
@@ -169,7 +169,7 @@ def _shred(kluis: Kluis, record_id: str) -> None:
         )
 
 
-def test_an_erased_record_reads_as_erased_with_an_erased_event(kluis: Kluis, stored: str) -> None:
+def test_an_erased_record_reads_as_erased_with_an_erased_event(kluis: Harness, stored: str) -> None:
     _shred(kluis, stored)
     with pytest.raises(Erased):
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
@@ -178,7 +178,7 @@ def test_an_erased_record_reads_as_erased_with_an_erased_event(kluis: Kluis, sto
     assert last["rule"].startswith("p, medical_adviser, health, read")  # the decision was lawful; the data are gone
 
 
-def test_a_create_for_an_erased_subject_is_refused_and_audited(kluis: Kluis, stored: str) -> None:
+def test_a_create_for_an_erased_subject_is_refused_and_audited(kluis: Harness, stored: str) -> None:
     _shred(kluis, stored)
     before = len(events(kluis))
     with pytest.raises(Erased):
@@ -190,7 +190,7 @@ def test_a_create_for_an_erased_subject_is_refused_and_audited(kluis: Kluis, sto
         assert session.scalar(sa.select(sa.func.count()).select_from(Record)) == 1  # nothing new stored
 
 
-def test_an_erased_subject_in_a_batch_refuses_only_its_own_line(kluis: Kluis, stored: str) -> None:
+def test_an_erased_subject_in_a_batch_refuses_only_its_own_line(kluis: Harness, stored: str) -> None:
     _shred(kluis, stored)
     kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-2", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
     result = kluis.vault.records.create_many(ADVISER, [record(), record(case="CLAIM-2", subject="CUST-2")])
@@ -199,7 +199,7 @@ def test_an_erased_subject_in_a_batch_refuses_only_its_own_line(kluis: Kluis, st
     assert outcomes == ["erased", "allowed"]
 
 
-def test_denied_create_names_no_record(kluis: Kluis) -> None:
+def test_denied_create_names_no_record(kluis: Harness) -> None:
     with pytest.raises(AccessDenied):
         kluis.vault.records.create(actor("dr.other", "medical_adviser"), record())
     last = events(kluis)[-1]

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Kluis
+from tests.harness import Harness
 from vault import AccessDenied, Category, NewRecord, Purpose, Role
 
 ADVISER = actor("dr.jansen", "medical_adviser")
@@ -27,13 +27,13 @@ def record(case: str, value: str) -> NewRecord:
     )
 
 
-def events(kluis: Kluis) -> list[dict[str, Any]]:
+def events(kluis: Harness) -> list[dict[str, Any]]:
     with kluis.sessions() as session:
         rows = session.execute(sa.text("SELECT body FROM audit_events ORDER BY seq")).scalars()
         return [json.loads(bytes(b)) for b in rows]
 
 
-def test_a_data_key_covers_one_subject_category_and_case(kluis: Kluis) -> None:
+def test_a_data_key_covers_one_subject_category_and_case(kluis: Harness) -> None:
     for case in ("CLAIM-1", "CLAIM-2"):
         kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
     kluis.vault.records.create(ADVISER, record("CLAIM-1", "a"))
@@ -44,7 +44,7 @@ def test_a_data_key_covers_one_subject_category_and_case(kluis: Kluis) -> None:
     assert sorted(scopes) == [("CLAIM-1", "case_file", 4), ("CLAIM-2", "case_file", 2)]
 
 
-def test_key_operations_are_the_key_admins_and_audited(kluis: Kluis) -> None:
+def test_key_operations_are_the_key_admins_and_audited(kluis: Harness) -> None:
     security = actor("sec", "security_officer")
     for operation in (
         lambda: kluis.vault.keys.status(security),
@@ -62,7 +62,7 @@ def test_key_operations_are_the_key_admins_and_audited(kluis: Kluis) -> None:
     assert last_two[0]["category"] == "criminal" and last_two[1]["reason"] == "completed"
 
 
-def test_migration_reseals_pre_scope_keys_and_destroys_them(kluis: Kluis) -> None:
+def test_migration_reseals_pre_scope_keys_and_destroys_them(kluis: Harness) -> None:
     for case in ("CLAIM-1", "CLAIM-2"):
         kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
     first = kluis.vault.records.create(ADVISER, record("CLAIM-1", "first"))

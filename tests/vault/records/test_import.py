@@ -7,7 +7,7 @@ import json
 import sqlalchemy as sa
 
 from tests.conftest import actor
-from tests.harness import Kluis
+from tests.harness import Harness
 from vault import import_lines
 from vault.models import Record, RecordField, Reference
 from vault.models.audit import AuditEventRow
@@ -29,12 +29,12 @@ def line(**overrides: object) -> bytes:
     return json.dumps(record).encode() + b"\n"
 
 
-def count(kluis: Kluis, model: type) -> int:
+def count(kluis: Harness, model: type) -> int:
     with kluis.sessions() as session:
         return int(session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
 
 
-def test_valid_lines_are_sealed_referenced_and_audited(kluis: Kluis) -> None:
+def test_valid_lines_are_sealed_referenced_and_audited(kluis: Harness) -> None:
     before = count(kluis, AuditEventRow)
     report = import_lines(
         kluis.vault.records,
@@ -50,7 +50,7 @@ def test_valid_lines_are_sealed_referenced_and_audited(kluis: Kluis) -> None:
     assert b"CANARY-IMPORT" not in stored
 
 
-def test_malformed_lines_are_reported_by_number_and_store_nothing(kluis: Kluis) -> None:
+def test_malformed_lines_are_reported_by_number_and_store_nothing(kluis: Harness) -> None:
     lines = [
         line(),
         b'{"subject_ref": "CUST-1", "fields": {"x": "CANARY-BAD"}\n',  # not JSON (truncated)
@@ -69,7 +69,7 @@ def test_malformed_lines_are_reported_by_number_and_store_nothing(kluis: Kluis) 
     assert count(kluis, Record) == 2
 
 
-def test_commercial_purpose_is_refused_by_policy_and_audited(kluis: Kluis) -> None:
+def test_commercial_purpose_is_refused_by_policy_and_audited(kluis: Harness) -> None:
     report = import_lines(kluis.vault.records, IMPORTER, [line(purpose="marketing"), line()])
     assert report.denied == [1] and report.imported == 1
     with kluis.sessions() as session:
@@ -82,7 +82,7 @@ def test_commercial_purpose_is_refused_by_policy_and_audited(kluis: Kluis) -> No
     assert sorted(outcomes) == ["allowed", "denied"]
 
 
-def test_importer_cannot_read_what_it_imported(kluis: Kluis) -> None:
+def test_importer_cannot_read_what_it_imported(kluis: Harness) -> None:
     import pytest
 
     from vault import NotFound, Purpose
