@@ -36,7 +36,7 @@ class Harness:
 def open_harness(settings: Settings, clock: Clock | None = None) -> Harness:
     vault = open_vault(settings, clock)
     deps = vault._deps  # the test's view from inside the trust boundary
-    return Harness(vault, deps.engine, deps.sessions, deps.read_sessions, deps.guard.audit_log, vault.audit.public_key)
+    return Harness(vault, deps.engine, deps.sessions, deps.read_sessions, deps.guard._audit_log, vault.audit.public_key)
 
 
 def verify_stored(session: Session, public_key: bytes, max_checkpoint_gap: int) -> Verification:

@@ -12,6 +12,7 @@ from vault.actor import Actor
 from vault.audit._log import AuditLog
 from vault.config import Settings
 from vault.keys import KeyProvider, export_public_key, open_key_provider, prepare_key_provider
+from vault.keys._access import KEY_ACCESS
 from vault.vault import Dependencies, Vault
 
 
@@ -24,8 +25,8 @@ class InitReport:
 def initialise(settings: Settings, operator: Actor, clock: Clock | None = None) -> InitReport:
     """Create what a first run needs; on a prepared directory only migrate and refresh the policy (audited)."""
     provider, created = prepare_key_provider(settings)
-    export_public_key(provider.audit_signer(), settings.audit_public_key_file)
-    engine = make_engine(settings.effective_database_url)
+    export_public_key(provider.audit_public_key(), settings.audit_public_key_file)
+    engine = make_engine(settings.effective_database_url, foreign_keys=False)
     try:
         migrate(engine)
     finally:
@@ -68,6 +69,6 @@ def _assemble(settings: Settings, provider: KeyProvider, clock: Clock) -> Vault:
         settings.effective_explain_model_file.read_text(),
         settings.policy_refresh_seconds,
     )
-    audit_log = AuditLog(provider.audit_signer(), settings.audit_checkpoint_interval, clock)
+    audit_log = AuditLog(provider.audit_signer(KEY_ACCESS), settings.audit_checkpoint_interval, clock)
     guard = AccessGuard(sessions=sessions, policies=policies, audit_log=audit_log, provider=provider, clock=clock)
     return Vault(Dependencies(settings, engine, sessions, read_sessions, clock, policies, guard, provider))

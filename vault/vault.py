@@ -58,7 +58,7 @@ class Vault:
         self.audit = AuditService(
             guard=deps.guard,
             read_sessions=deps.read_sessions,
-            public_key=deps.provider.audit_signer().public_key(),
+            public_key=deps.provider.audit_public_key(),
             checkpoint_interval=deps.settings.audit_checkpoint_interval,
         )
         self.keys = KeyService(guard=deps.guard, provider=deps.provider, read_sessions=deps.read_sessions)

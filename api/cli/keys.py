@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli._common import load_settings, operator, running
+from api.cli._common import fail, load_settings, operator, running
 from vault import Category, Role
 
 app = typer.Typer(no_args_is_help=True, help="Key-encryption keys and data keys.")
@@ -41,6 +41,8 @@ def migrate() -> None:
     with running(settings) as vault:
         result = vault.keys.migrate(operator(settings, Role.KEY_ADMIN))
     typer.echo(f"migrated {result.keys_migrated} data key(s); re-sealed {result.fields_resealed} field(s)")
+    if result.keys_failed:
+        raise fail(f"{result.keys_failed} data key(s) would not open and were left as they are")
 
 
 def register(root: typer.Typer) -> None:

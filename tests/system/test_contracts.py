@@ -3,6 +3,7 @@ banned-api rule), and the real tree passes both."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,8 @@ def _tree_with(tmp_path: Path, module: str, source: str) -> Path:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     target = tmp_path / module
-    target.write_text(source)
+    existing = target.read_text() if target.exists() else ""
+    target.write_text(existing + source)  # an existing module (a package surface) gets the line appended
     return tmp_path
 
 
@@ -48,8 +50,14 @@ def test_the_real_tree_keeps_every_contract() -> None:
         ("vault/_bad.py", "import fastapi\n", "vault never imports api or a web framework"),
         ("vault/records/_bad.py", "from cryptography.hazmat.primitives import hashes\n", "cryptography.hazmat"),
         ("vault/records/_bad.py", "from vault.crypto._data_keys import DataKeys\n", "only vault.access reaches"),
-        ("vault/cases/_bad.py", "from vault.models.audit import AuditEventRow\n", "only vault.audit writes"),
+        ("vault/cases/_bad.py", "from vault.models.audit import AuditEventRow\n", "only vault.audit touches"),
         ("vault/records/_bad.py", "from vault.audit._log import AuditLog\n", "only the access guard appends"),
+        ("vault/crypto/__init__.py", "from vault.crypto._data_keys import DataKeys\n", "only vault.access reaches"),
+        ("vault/crypto/_leak.py", "from vault.crypto._data_keys import DataKeys\n", "only vault.access reaches"),
+        ("vault/audit/__init__.py", "from vault.audit._log import AuditLog\n", "only the access guard appends"),
+        ("vault/models/__init__.py", "from vault.models.audit import AuditEventRow\n", "only vault.audit touches"),
+        ("vault/records/_bad.py", "from vault.keys._access import KEY_ACCESS\n", "raw key material"),
+        ("vault/records/_bad.py", "from vault.crypto._primitives import Aead\n", "AES-GCM, scrypt"),
     ],
     ids=[
         "api-reaches-inside",
@@ -58,6 +66,12 @@ def test_the_real_tree_keeps_every_contract() -> None:
         "data-keys-outside-access",
         "audit-rows-outside-audit",
         "audit-log-outside-guard",
+        "data-keys-re-exported-by-crypto",
+        "data-keys-leaked-inside-crypto",
+        "audit-log-re-exported-by-audit",
+        "audit-rows-re-exported-by-models",
+        "key-access-outside-guard",
+        "primitives-outside-keys",
     ],
 )
 def test_a_deliberate_violation_fails_the_contracts(tmp_path: Path, module: str, source: str, contract: str) -> None:
@@ -76,3 +90,16 @@ def test_sql_outside_a_repository_fails_the_lint(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 1 and "TID251" in result.stdout
+
+
+def test_statements_run_only_in_repositories_and_plumbing() -> None:
+    """What TID251 cannot see (methods): executing SQL happens in repositories, plumbing and migrations only."""
+    executes = re.compile(r"\.(execute|exec_driver_sql|query|scalar|scalars)\(")
+    allowed = ("_repository.py", "vault/_kit/", "vault/migrations/")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("vault", "api")
+        for path in (ROOT / package).rglob("*.py")
+        if executes.search(path.read_text()) and not any(a in path.as_posix() for a in allowed)
+    ]
+    assert offenders == []

@@ -21,8 +21,9 @@ from vault.audit import (
     link_hash,
     verify_chain,
 )
-from vault.crypto import Ed25519Signer, FieldContext, WrapContext
+from vault.crypto import FieldContext, WrapContext
 from vault.crypto._data_keys import DataKey  # the mechanism itself, under test
+from vault.crypto._primitives import Ed25519Signer
 from vault.records import is_reference, new_reference
 
 VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "formats-v1.json").read_text())

@@ -11,7 +11,7 @@ from vault._kit import make_engine, migrate
 
 
 def test_upgrading_to_the_key_scope_keeps_existing_keys_as_pre_scope(database_url: str) -> None:
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, foreign_keys=False)
     try:
         migrate(engine, "0002")
         now = datetime.now(UTC)
@@ -26,6 +26,21 @@ def test_upgrading_to_the_key_scope_keeps_existing_keys_as_pre_scope(database_ur
                     "VALUES ('k1', 's1', 'health', 1, :w, 3, :t)"
                 ),
                 {"w": b"wrapped", "t": now},
+            )
+            # a sealed field under that key: SQLite's batch rebuild of data_keys must not break its foreign key
+            connection.execute(
+                sa.text(
+                    "INSERT INTO records (id, organisation, subject_id, case_ref, category, kind, source, purpose, "
+                    "status, created_by, created_at, updated_at) VALUES ('r1', 'o', 's1', 'C-1', 'health', "
+                    "'medical_report', 'GP', 'claim_assessment', 'active', 'u', :t, :t)"
+                ),
+                {"t": now},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO record_fields (record_id, name, data_key_id, ciphertext) VALUES ('r1', 'f', 'k1', :c)"
+                ),
+                {"c": b"sealed"},
             )
         migrate(engine)
         with engine.begin() as connection:
@@ -45,5 +60,22 @@ def test_upgrading_to_the_key_scope_keeps_existing_keys_as_pre_scope(database_ur
         )
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:  # one key per scope
             connection.execute(duplicate, {"w": b"wrapped", "t": now})
+    finally:
+        engine.dispose()
+
+
+def test_the_service_engine_enforces_foreign_keys_after_a_migration(database_url: str) -> None:
+    migrating = make_engine(database_url, foreign_keys=False)
+    migrate(migrating)
+    migrating.dispose()
+    engine = make_engine(database_url)
+    try:
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO record_fields (record_id, name, data_key_id, ciphertext) VALUES ('x', 'f', 'y', :c)"
+                ),
+                {"c": b"z"},
+            )
     finally:
         engine.dispose()

@@ -10,10 +10,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine:
+    """An engine for the URL. ``foreign_keys=False`` only for schema migrations on SQLite, whose batch mode
+    rebuilds tables that other tables' foreign keys point at (checked with foreign_key_check afterwards)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, foreign_keys=foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -37,7 +39,7 @@ def writer_lock(engine: Engine) -> AbstractContextManager[object]:
         return _SQLITE_WRITERS.setdefault(key, threading.Lock())
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
     """WAL and synchronous=FULL for durability; BEGIN IMMEDIATE so "read the chain head, then append" cannot race.
 
     Python's sqlite3 would otherwise delay BEGIN until the first write, letting two processes read the same head.
@@ -49,7 +51,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from vault.errors import ConfigurationError
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -18,8 +20,14 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade to ``revision``. On SQLite the engine must come from ``make_engine(url, foreign_keys=False)``
+    (batch mode rebuilds tables); every foreign key is checked once the migration is done."""
     config = alembic_config()
     with engine.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
         connection.commit()
+        if engine.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise ConfigurationError(f"migration left {len(broken)} broken foreign key(s); restore the backup")

@@ -24,7 +24,7 @@ _MINT = object()
 class Grant:
     """An allowed decision, tied to its unit of work and to the audit event that records it."""
 
-    __slots__ = ("_pending", "_work", "action", "decision", "purpose", "target")
+    __slots__ = ("_pending", "_used", "_work", "action", "decision", "purpose", "target")
 
     def __init__(
         self,
@@ -44,6 +44,7 @@ class Grant:
         self.target = target
         self.action = action
         self.purpose = purpose
+        self._used = False
 
     @property
     def rule(self) -> str:
@@ -52,12 +53,13 @@ class Grant:
     def open(self, record: SealedRecord) -> dict[str, str]:
         """The record's field values. A destroyed key makes the event ``erased`` (410); any other failure makes
         it ``failed``; either way the refusal is raised after the event commits, and no value leaves."""
-        self._require(Action.READ, record.category.value)
+        self._require((Action.READ,), record.category.value)
+        self._require_same(record.record_id, record.subject_id, None)
         return self._work._open(self, self._pending, record)
 
     def seal(self, fields: FieldsToSeal) -> dict[str, tuple[str, bytes]]:
         """Seal new values: name -> (data key id, envelope). An erased scope refuses (410), audited."""
-        self._require(None, fields.category.value)
+        self._require_sealable(fields)
         sealed = self._work._seal([(self, fields)])[0]
         if sealed is None:
             self._work._raise_erased(self._pending)
@@ -81,15 +83,30 @@ class Grant:
         """After the rotation's event committed: a new KEK version for the category, data keys re-wrapped."""
         return self._work._guard._rotate(self)
 
-    def migrate_legacy_keys(self) -> tuple[int, int]:
-        """After the migration's event committed: re-seal fields of pre-scope data keys, destroy those keys."""
+    def migrate_legacy_keys(self) -> tuple[int, int, int]:
+        """After the migration's event committed: re-seal fields of pre-scope data keys, destroy those keys.
+        Returns (keys migrated, fields re-sealed, keys that would not open and were left)."""
         return self._work._guard._migrate(self)
 
-    def _require(self, action: Action | None, category: str) -> None:
-        if action is not None and self.action is not action:
+    def _require(self, actions: tuple[Action, ...], category: str) -> None:
+        if self.action not in actions:
             raise PermissionError("this grant is for another action")
         if self.target.resource.value != category:
             raise PermissionError("this grant is for another category")
+
+    def _require_sealable(self, fields: FieldsToSeal) -> None:
+        """Sealing is for a create, an update or a referral, of the record, case and subject decided on."""
+        self._require((Action.CREATE, Action.UPDATE, Action.REFER), fields.category.value)
+        self._require_same(fields.record_id, fields.subject_id, fields.case_ref)
+
+    def _require_same(self, record_id: str, subject_id: str, case_ref: str | None) -> None:
+        about = self.target.about
+        if about.record_id is not None and about.record_id != record_id:
+            raise PermissionError("this grant is for another record")
+        if about.subject is not None and about.subject != subject_id:
+            raise PermissionError("this grant is for another subject")
+        if case_ref is not None and about.case_ref is not None and about.case_ref != case_ref:
+            raise PermissionError("this grant is for another case")
 
     def __repr__(self) -> str:
         return f"Grant({self.action.value} {self.target.resource.value} via {self.decision.rule!r})"

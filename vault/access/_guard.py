@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import NoReturn, TypeVar
 
 from sqlalchemy import Engine
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault._kit import Clock, writer_lock
+from vault.access import _key_operations
 from vault.access import _repository as repository
 from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
@@ -42,11 +42,11 @@ from vault.errors import (
     NotFound,
     VaultError,
 )
-from vault.vocabulary import Action, Category, Purpose, Resource, retention_class_of
+from vault.keys._access import KEY_ACCESS
+from vault.vocabulary import Action, Category, Purpose, Resource
 
 T = TypeVar("T")
 _CONFLICT_RETRIES = 2
-_MIGRATION_BATCH = 100
 
 
 class _Refusal(Exception):
@@ -177,7 +177,7 @@ class Work:
     def seal_each(self, items: Sequence[tuple[Grant, FieldsToSeal]]) -> list[dict[str, tuple[str, bytes]] | None]:
         """Seal many records' fields with one key lookup; None where the scope was erased (that event says so)."""
         for grant, fields in items:
-            grant._require(None, fields.category.value)
+            grant._require_sealable(fields)
         return self._seal(items)
 
     # -- the grant's side --------------------------------------------------------------------------------------------
@@ -185,28 +185,40 @@ class Work:
         self._require_open()
         pending.fields = tuple(sorted(f.name for f in record.fields))
         try:
-            keys = self._guard.data_keys.for_opening(self.session, {f.data_key_id for f in record.fields})
-            values: dict[str, str] = {}
-            for item in record.fields:
-                key = keys[item.data_key_id]
-                context = FieldContext(record.record_id, item.name, record.category.value, record.subject_id, key.id)
-                values[item.name] = key.open(context, item.ciphertext)
+            try:
+                return self._open_fields(record)
+            except KeyDestroyed:
+                # `kluis keys migrate` may have re-sealed these fields and destroyed their old key since they were
+                # read: read them again once; only a key destroyed under the current fields means erased.
+                current = repository.sealed_fields(self.session, record.record_id)
+                if {(f.name, f.data_key_id) for f in current} == {(f.name, f.data_key_id) for f in record.fields}:
+                    raise
+                return self._open_fields(replace(record, fields=tuple(current)))
         except KeyDestroyed:
             self._raise_erased(pending)
         except KeyUnavailable:
             self._fail(pending, Reason.KEY_UNAVAILABLE)
         except DecryptionFailed:
             self._fail(pending, Reason.DECRYPTION_FAILED)
+
+    def _open_fields(self, record: SealedRecord) -> dict[str, str]:
+        keys = self._guard._data_keys.for_opening(self.session, {f.data_key_id for f in record.fields})
+        values: dict[str, str] = {}
+        for item in record.fields:
+            key = keys[item.data_key_id]
+            context = FieldContext(record.record_id, item.name, record.category.value, record.subject_id, key.id)
+            values[item.name] = key.open(context, item.ciphertext)
         return values
 
     def _seal(self, items: Sequence[tuple[Grant, FieldsToSeal]]) -> list[dict[str, tuple[str, bytes]] | None]:
         self._require_open()
         scopes = [KeyScope(f.subject_id, f.category.value, f.case_ref, f.retention_class) for _, f in items]
         try:
-            keys, destroyed = self._guard.data_keys.for_sealing(self.session, scopes, self.now)
-        except KeyUnavailable:
+            keys, destroyed = self._guard._data_keys.for_sealing(self.session, scopes, self.now)
+        except (KeyUnavailable, DecryptionFailed) as exc:  # exhausted, missing, or a wrapped key that will not open
+            reason = Reason.KEY_UNAVAILABLE if isinstance(exc, KeyUnavailable) else Reason.DECRYPTION_FAILED
             for grant, _ in items:
-                grant._pending.outcome, grant._pending.reason = "failed", Reason.KEY_UNAVAILABLE
+                grant._pending.outcome, grant._pending.reason = "failed", reason
             raise _Refusal(KeyUnavailable("key unavailable")) from None
         sealed: list[dict[str, tuple[str, bytes]] | None] = []
         for (grant, fields), scope in zip(items, scopes, strict=True):
@@ -273,7 +285,7 @@ class Work:
     def _flush(self) -> None:
         if not self._pending:
             raise RuntimeError("an operation ended without a decision or a refusal: nothing may commit unaudited")
-        self._guard.data_keys.record_seals(self.session, self._keys_used.values())
+        self._guard._data_keys.record_seals(self.session, self._keys_used.values())
         actor, now = self.actor, self.now
         built = [
             events.refused(p.event_type, actor, now, p.about, p.reason or Reason.POLICY, purpose=p.purpose)
@@ -283,7 +295,7 @@ class Work:
             )
             for p in self._pending
         ]
-        self._guard.audit_log.append(self.session, built)
+        self._guard._audit_log.append(self.session, built)
 
 
 class AccessGuard:
@@ -301,8 +313,9 @@ class AccessGuard:
         self._sessions = sessions
         self._engine: Engine = sessions.kw["bind"]
         self.policies = policies
-        self.audit_log = audit_log
-        self.data_keys = DataKeys(provider)  # the only holder of data keys: reached through grants
+        self._audit_log = audit_log
+        # The only holder of data keys and of the key access that unwraps them: reached through grants.
+        self._data_keys = DataKeys(provider, KEY_ACCESS)
         self.clock = clock
 
     def run(
@@ -331,13 +344,20 @@ class AccessGuard:
     def _run_once(self, actor: Actor, operation: Callable[[Work], T], decide_with: Policy | None) -> T:
         refusal: VaultError | None = None
         policy = decide_with or self.policies.current()
-        with self._transaction() as session:
-            work = Work(self, actor, session, policy)
-            try:
-                result = operation(work)
-            except _Refusal as stop:
-                refusal = stop.error
-            work._flush()
+        work: Work | None = None
+        try:
+            with self._transaction() as session:
+                work = Work(self, actor, session, policy)
+                try:
+                    result = operation(work)
+                except _Refusal as stop:
+                    refusal = stop.error
+                work._flush()
+        except BaseException:
+            if work is not None:
+                work._state = "ended"  # rolled back: its grants are good for nothing
+            raise
+        assert work is not None
         work._state = "committed"
         if refusal is not None:
             raise refusal
@@ -346,7 +366,7 @@ class AccessGuard:
     def conclude(self, actor: Actor, event_type: EventType, *, ok: bool, reason: Reason) -> None:
         """Record how an operation allowed earlier ended (its own event, its own transaction)."""
         with self._transaction() as session:
-            self.audit_log.append(
+            self._audit_log.append(
                 session, [events.concluded(event_type, actor, self.clock.now(), ok=ok, reason=reason)]
             )
 
@@ -354,12 +374,12 @@ class AccessGuard:
         """An unauthenticated attempt: audited with its reason code."""
         event = events.token_refused(organisation, reason, self.clock.now(), client=client, request_id=request_id)
         with self._transaction() as session:
-            self.audit_log.append(session, [event])
+            self._audit_log.append(session, [event])
 
     def seal_audit_head(self) -> None:
         """Sign a checkpoint at the current head now (before an export), unless one exists."""
         with self._transaction() as session:
-            self.audit_log.seal_head(session)
+            self._audit_log.seal_head(session)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -370,55 +390,13 @@ class AccessGuard:
         except SQLAlchemyError as exc:
             raise AuditUnavailable("storage unavailable: the access was not recorded, so it did not happen") from exc
 
-    # -- key operations a committed grant may run -------------------------------------------------------------
-    def _committed_key_grant(self, grant: Grant) -> Category:
-        if grant._work._state != "committed":
-            raise PermissionError("key operations run only after their decision's event committed")
-        if grant.target.resource is not Resource.KEYS or grant.action is not Action.MANAGE:
-            raise PermissionError("this grant is not for managing keys")
-        category = grant.target.about.category
-        return Category(category) if category else Category.HEALTH
-
+    # -- key operations a committed grant may run (vault/access/_key_operations.py) -------------------------------
     def _rotate(self, grant: Grant) -> tuple[int, int]:
-        category = self._committed_key_grant(grant)
-        return self.data_keys.rotate(self._transaction, category)
+        category = _key_operations.committed_key_grant(grant, EventType.KEYS_ROTATE)
+        if category is None:
+            raise PermissionError("a rotation grant names its category")
+        return self._data_keys.rotate(self._transaction, category)
 
-    def _migrate(self, grant: Grant) -> tuple[int, int]:
-        """Re-seal every field of each pre-scope data key under its scoped key, then destroy the old key; a batch
-        per transaction, so an interruption leaves every field readable and the run can be repeated."""
-        self._committed_key_grant(grant)
-        migrated = resealed = 0
-        while True:
-            with self._transaction() as session:
-                legacy = self.data_keys.legacy_keys(session, _MIGRATION_BATCH)
-                now = self.clock.now()
-                for row in legacy:
-                    resealed += self._reseal_key(session, row.id, self.data_keys.unwrap_stored(row), now)
-                    migrated += 1
-            if len(legacy) < _MIGRATION_BATCH:
-                return migrated, resealed
-
-    def _reseal_key(self, session: Session, key_id: str, old: DataKey, now: datetime) -> int:
-        stored = repository.fields_under_key(session, key_id)
-        scopes = {
-            f.record_id: KeyScope(f.subject_id, f.category, f.case_ref, retention_class_of(f.category, f.kind).value)
-            for f in stored
-        }
-        keys, _ = self.data_keys.for_sealing(session, set(scopes.values()), now)
-        changes: list[dict[str, object]] = []
-        for f in stored:
-            value = old.open(FieldContext(f.record_id, f.name, f.category, f.subject_id, old.id), f.ciphertext)
-            new = keys[scopes[f.record_id]]
-            context = FieldContext(f.record_id, f.name, f.category, f.subject_id, new.id)
-            changes.append(
-                {
-                    "record_id": f.record_id,
-                    "name": f.name,
-                    "data_key_id": new.id,
-                    "ciphertext": new.seal(context, value),
-                }
-            )
-        repository.reseal_fields(session, changes)
-        self.data_keys.record_seals(session, keys.values())
-        self.data_keys.destroy(session, [key_id], now)
-        return len(changes)
+    def _migrate(self, grant: Grant) -> tuple[int, int, int]:
+        _key_operations.committed_key_grant(grant, EventType.KEYS_MIGRATE)
+        return _key_operations.migrate_pre_scope_keys(self._data_keys, self._transaction, self.clock)

@@ -23,7 +23,6 @@ from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
 from vault.errors import PolicyUnavailable
 from vault.vocabulary import Category, Relation, Resource, Role
 
-
 _Verdict = tuple[str, str]  # ("allow" | "deny" | "none", rule)
 
 

@@ -1,6 +1,7 @@
 """Loading the access policy into the database: checked against its invariants, decided and audited like any other
-change. The very first load (an empty database) is decided by the policy being loaded, which has just passed the
-invariants; every later load is decided by the policy in force."""
+change. A load is decided by the policy in force — unless none is in force yet (the first `kluis init`) or the one in
+force predates policy loads being a resource (an upgrade from a policy without any `policy` rule): then by the
+policy being loaded, which has just passed every invariant."""
 
 from __future__ import annotations
 
@@ -47,6 +48,11 @@ class PolicyService:
             )
             replace_policy_rules(work.session, rules)
 
-        self._guard.run(actor, operation, decide_with=None if stored else candidate)
+        self._guard.run(actor, operation, decide_with=None if _governs_loading(stored) else candidate)
         log.info("policy_loaded", rules=len(rules))
         return True
+
+
+def _governs_loading(rules: list[Rule]) -> bool:
+    """Whether these rules say anything about loading a policy (a policy from before they did cannot decide it)."""
+    return any(rule[0] == "p" and rule[2] == Resource.POLICY.value for rule in rules)

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from vault._kit import chunks
 from vault.access._policy_files import Rule
+from vault.access._target import SealedField
 from vault.models import CaseAssignment, PolicyRule, Record, RecordField
 
 
@@ -61,7 +62,17 @@ class StoredField:
     kind: str
 
 
+def sealed_fields(session: Session, record_id: str) -> list[SealedField]:
+    """A record's fields as stored now: name, data key, envelope."""
+    query = select(RecordField.name, RecordField.data_key_id, RecordField.ciphertext).where(
+        RecordField.record_id == record_id
+    )
+    return [SealedField(name, key_id, bytes(envelope)) for name, key_id, envelope in session.execute(query)]
+
+
 def fields_under_key(session: Session, key_id: str) -> list[StoredField]:
+    """The fields one data key sealed, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite's write
+    transactions are serial): a concurrent update waits, and is not overwritten with a stale value."""
     query = (
         select(
             RecordField.record_id,
@@ -74,17 +85,23 @@ def fields_under_key(session: Session, key_id: str) -> list[StoredField]:
         )
         .join(Record, Record.id == RecordField.record_id)
         .where(RecordField.data_key_id == key_id)
+        .with_for_update(of=RecordField)
     )
     return [StoredField(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6]) for r in session.execute(query)]
 
 
-def reseal_fields(session: Session, changes: Sequence[dict[str, object]]) -> None:
+def reseal_fields(session: Session, old_key_id: str, changes: Sequence[dict[str, object]]) -> None:
+    """Move fields from the old key to their new envelopes; a field no longer under the old key is left alone."""
     if not changes:
         return
     table = RecordField.__table__
     statement = (
         update(table)
-        .where(table.c.record_id == bindparam("b_record"), table.c.name == bindparam("b_name"))
+        .where(
+            table.c.record_id == bindparam("b_record"),
+            table.c.name == bindparam("b_name"),
+            table.c.data_key_id == bindparam("b_old"),
+        )
         .values(data_key_id=bindparam("b_key"), ciphertext=bindparam("b_ciphertext"))
     )
     session.execute(
@@ -93,9 +110,15 @@ def reseal_fields(session: Session, changes: Sequence[dict[str, object]]) -> Non
             {
                 "b_record": c["record_id"],
                 "b_name": c["name"],
+                "b_old": old_key_id,
                 "b_key": c["data_key_id"],
                 "b_ciphertext": c["ciphertext"],
             }
             for c in changes
         ],
     )
+
+
+def fields_still_under(session: Session, key_id: str) -> int:
+    query = select(func.count()).select_from(RecordField).where(RecordField.data_key_id == key_id)
+    return int(session.scalar(query) or 0)

@@ -54,6 +54,7 @@ class Reason(StrEnum):
     KEY_UNAVAILABLE = "key_unavailable"
     DECRYPTION_FAILED = "decryption_failed"
     COMPLETED = "completed"
+    INTERRUPTED = "interrupted"  # an operation allowed earlier stopped part way
     # a verification's finding (vault.audit.Problem)
     ALTERED = "altered"
     REMOVED = "removed"

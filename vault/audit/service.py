@@ -3,6 +3,7 @@ export. Each is decided by the policy and audited through the access guard befor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ from vault.audit._events import EventType, Reason
 from vault.audit._export import export_lines
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
 from vault.errors import InvalidInput
+from vault.records import looks_like_bsn
 from vault.vocabulary import Action, Purpose, Resource
 
 
@@ -49,6 +51,7 @@ class AuditService:
 
     def search(self, actor: Actor, query: AuditQuery) -> AuditPage:
         """Events matching the query, newest first, one page; the search itself is audited."""
+        _identifiers(query.user, query.subject, query.case_ref)
         self._authorize(actor, EventType.AUDIT_SEARCH, query.about())
         with self._read_sessions() as session:
             return repository.search(session, query)
@@ -57,6 +60,7 @@ class AuditService:
         """Per-user or per-subject overview (NEN 7513): what was accessed, by category, action and outcome."""
         if (user is None) == (subject is None):
             raise InvalidInput("give exactly one of user or subject")
+        _identifiers(user, subject)
         self._authorize(actor, EventType.AUDIT_OVERVIEW, f"user:{user}" if user else f"subject:{subject}")
         with self._read_sessions() as session:
             return repository.overview(session, user=user, subject=subject)
@@ -93,3 +97,14 @@ class AuditService:
                 yield from export_lines(session, head.seq, self._public_key)
 
         return lines()
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9._@/-]{1,128}")
+
+
+def _identifiers(*values: str | None) -> None:
+    """Filters that name whom a review concerns are identifiers (they enter the review's own event as its target):
+    no separators, no free text, no BSN."""
+    for value in values:
+        if value is not None and (not _IDENTIFIER.fullmatch(value) or looks_like_bsn(value)):
+            raise InvalidInput("a filter must be an identifier: letters, digits and . _ @ / -")

@@ -13,7 +13,7 @@ from vault.audit import About, EventType, Reason
 from vault.cases import _repository as repository
 from vault.cases._advice import AdviceInput, screening_hits
 from vault.cases._schemas import CaseView, PublishedAdvice, Referral
-from vault.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from vault.errors import AccessDenied, Conflict, Erased, InvalidInput, NotFound
 from vault.records import NewRecord, RecordService
 from vault.vocabulary import Action, Category, Purpose
 
@@ -41,9 +41,10 @@ class CaseService:
             if repository.get_case(work.session, work.actor.organisation, case_ref) is not None:
                 about = About(case_ref=case_ref, category=Category.HEALTH.value)
                 work.refuse(EventType.CASE_REFER, about, Reason.ALREADY_REFERRED, Conflict("case already referred"))
-            created = self._records.create_in(work, [record], EventType.CASE_REFER, Action.REFER).created[0]
+            result = self._records.create_in(work, [record], EventType.CASE_REFER, Action.REFER)
+            created = result.created[0]
             if created is None:
-                return Referral(case_ref, "", "denied")
+                return Referral(case_ref, "", "erased" if result.erased else "denied")
             subject_id = self._records.subject_id(work, subject_ref)
             repository.add_case(work.session, work.actor.organisation, case_ref, subject_id, work.actor.user, work.now)
             return Referral(case_ref, created.reference, "referred")
@@ -51,6 +52,8 @@ class CaseService:
         referral = self._guard.run(actor, operation, retry_conflicts=True)
         if referral.status == "denied":  # its event committed with the batch
             raise AccessDenied("not allowed to refer")
+        if referral.status == "erased":
+            raise Erased("the subject's data were erased")
         return referral
 
     def view(self, actor: Actor, case_ref: str, purpose: Purpose) -> CaseView:

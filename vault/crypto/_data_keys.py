@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -36,15 +36,16 @@ class KeyDestroyed(KeyUnavailable):
 
 
 class Wrapper(Protocol):
-    """The part of a key provider that data keys need; KEKs never leave it."""
+    """The part of a key provider that data keys need; KEKs never leave it. ``access`` is the one KeyAccess
+    (vault/keys/_access.py), which the guard hands to DataKeys and nobody else holds."""
 
     def active_version(self, category: Category) -> int: ...
 
     def wrap(self, material: bytes, context: WrapContext) -> bytes: ...
 
-    def unwrap(self, wrapped: bytes, context: WrapContext) -> bytes: ...
+    def unwrap(self, wrapped: bytes, context: WrapContext, access: Any) -> bytes: ...
 
-    def rotate(self, category: Category) -> int: ...
+    def rotate(self, category: Category, access: Any) -> int: ...
 
 
 class DataKey:
@@ -85,8 +86,9 @@ class DataKey:
 
 
 class DataKeys:
-    def __init__(self, provider: Wrapper) -> None:
+    def __init__(self, provider: Wrapper, access: object) -> None:
         self._provider = provider
+        self._access = access
 
     def for_sealing(
         self, session: Session, scopes: Iterable[KeyScope], now: datetime
@@ -139,7 +141,7 @@ class DataKeys:
         self, transaction: Callable[[], AbstractContextManager[Session]], category: Category, batch: int = 2000
     ) -> tuple[int, int]:
         """New KEK version; re-wrap every live data key under it, batch by batch. Returns (version, re-wrapped)."""
-        version = self._provider.rotate(category)
+        version = self._provider.rotate(category, self._access)
         total = 0
         while True:
             with transaction() as session:
@@ -153,6 +155,11 @@ class DataKeys:
         """Live keys from before the per-case scope, oldest first."""
         return repository.legacy_data_keys(session, limit)
 
+    def legacy_keys_by_id(self, session: Session, key_ids: list[str]) -> list[StoredDataKey]:
+        """These keys if they are still live pre-scope keys."""
+        rows = repository.data_keys_by_id(session, key_ids)
+        return [row for row in rows.values() if row.case_ref is None and row.wrapped is not None]
+
     def unwrap_stored(self, row: StoredDataKey) -> DataKey:
         return self._unwrap(row)
 
@@ -163,7 +170,7 @@ class DataKeys:
     def _rewrap(self, row: StoredDataKey, version: int) -> dict[str, object]:
         assert row.wrapped is not None
         material = self._provider.unwrap(
-            row.wrapped, WrapContext(row.id, row.subject_id, row.category, row.kek_version)
+            row.wrapped, WrapContext(row.id, row.subject_id, row.category, row.kek_version), self._access
         )
         wrapped = self._provider.wrap(material, WrapContext(row.id, row.subject_id, row.category, version))
         return {"id": row.id, "kek_version": version, "wrapped": wrapped}
@@ -174,6 +181,6 @@ class DataKeys:
         if row.seals >= MAX_SEALS_PER_KEY:
             raise KeyUnavailable("data key has reached its encryption limit")
         material = self._provider.unwrap(
-            row.wrapped, WrapContext(row.id, row.subject_id, row.category, row.kek_version)
+            row.wrapped, WrapContext(row.id, row.subject_id, row.category, row.kek_version), self._access
         )
         return DataKey(row.id, material, seals=row.seals)

@@ -10,8 +10,10 @@ from typing import Any
 
 import structlog
 
-from vault.crypto import Aead, Ed25519Signer, WrapContext, derive_key_from_secret, random_bytes
+from vault.crypto import WrapContext
+from vault.crypto._primitives import Aead, Ed25519Signer, derive_key_from_secret, random_bytes
 from vault.errors import ConfigurationError, DecryptionFailed, KeyUnavailable
+from vault.keys._access import KeyAccess, require
 from vault.keys._files import atomic_write, b64, unb64
 from vault.keys._provider import Signer
 from vault.vocabulary import Category
@@ -96,10 +98,12 @@ class LocalKeyring:
     def wrap(self, material: bytes, context: WrapContext) -> bytes:
         return self._kek(context.category, context.kek_version).seal(material, context.associated_data())
 
-    def unwrap(self, wrapped: bytes, context: WrapContext) -> bytes:
+    def unwrap(self, wrapped: bytes, context: WrapContext, access: KeyAccess) -> bytes:
+        require(access)
         return self._kek(context.category, context.kek_version).open(wrapped, context.associated_data())
 
-    def rotate(self, category: Category) -> int:
+    def rotate(self, category: Category, access: KeyAccess) -> int:
+        require(access)
         with self._lock:
             self._load()  # another process may have rotated since we read the file
             entry = self._payload["keks"][category.value]
@@ -111,8 +115,12 @@ class LocalKeyring:
         log.info("kek_rotated", category=category.value, version=new_version)
         return new_version
 
-    def audit_signer(self) -> Signer:
+    def audit_signer(self, access: KeyAccess) -> Signer:
+        require(access)
         return Ed25519Signer(unb64(self._payload["audit_signing_key"]))
+
+    def audit_public_key(self) -> bytes:
+        return Ed25519Signer(unb64(self._payload["audit_signing_key"])).public_key()
 
     def _kek(self, category: str, version: int) -> Aead:
         kek = self._keks.get((category, version))

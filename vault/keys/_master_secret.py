@@ -8,10 +8,9 @@ from pathlib import Path
 import structlog
 
 from vault.config import Settings
-from vault.crypto import random_bytes
+from vault.crypto._primitives import random_bytes
 from vault.errors import ConfigurationError
 from vault.keys._files import atomic_write, b64, unb64
-from vault.keys._provider import Signer
 
 log = structlog.get_logger(__name__)
 _MIN_SECRET_BYTES = 32
@@ -56,8 +55,8 @@ def create_local_master_secret(path: Path) -> bytes:
     return secret
 
 
-def export_public_key(signer: Signer, path: Path) -> None:
-    atomic_write(path, b64(signer.public_key()).encode() + b"\n")
+def export_public_key(public_key: bytes, path: Path) -> None:
+    atomic_write(path, b64(public_key).encode() + b"\n")
 
 
 def read_public_key(path: Path) -> bytes:

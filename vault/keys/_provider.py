@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from vault.crypto import WrapContext
+from vault.keys._access import KeyAccess
 from vault.vocabulary import Category
 
 
@@ -20,7 +21,8 @@ class Signer(Protocol):
 
 
 class KeyProvider(Protocol):
-    """KEKs per data category and version, and the audit signer. A PKCS#11 provider satisfies the same protocol."""
+    """KEKs per data category and version, and the audit signer. A PKCS#11 provider satisfies the same protocol.
+    What yields or changes key material (unwrap, rotate, the signer) takes the one KeyAccess (vault/keys/_access.py)."""
 
     def active_version(self, category: Category) -> int: ...
 
@@ -28,8 +30,12 @@ class KeyProvider(Protocol):
 
     def wrap(self, material: bytes, context: WrapContext) -> bytes: ...
 
-    def unwrap(self, wrapped: bytes, context: WrapContext) -> bytes: ...
+    def unwrap(self, wrapped: bytes, context: WrapContext, access: KeyAccess) -> bytes: ...
 
-    def rotate(self, category: Category) -> int: ...
+    def rotate(self, category: Category, access: KeyAccess) -> int: ...
 
-    def audit_signer(self) -> Signer: ...
+    def audit_signer(self, access: KeyAccess) -> Signer: ...
+
+    def audit_public_key(self) -> bytes:
+        """The public half of the audit signer (no key access needed: it verifies, never signs)."""
+        ...

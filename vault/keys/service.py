@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vault.access import AccessGuard, Grant, Target, Work
 from vault.actor import Actor
 from vault.audit import About, EventType, Reason
+from vault.errors import DecryptionFailed, KeyUnavailable
 from vault.keys import _repository as repository
 from vault.keys._provider import KeyProvider
 from vault.vocabulary import Action, Category, Purpose, Resource
@@ -43,6 +44,7 @@ class Rotation:
 class Migration:
     keys_migrated: int
     fields_resealed: int
+    keys_failed: int  # would not open (tampered or unreadable): left as they are, for the key admin to look into
 
 
 class KeyService:
@@ -79,8 +81,8 @@ class KeyService:
         grant = self._grant(actor, EventType.KEYS_ROTATE, Action.MANAGE, category)
         try:
             version, count = grant.rotate_data_keys()
-        except Exception:
-            self._guard.conclude(actor, EventType.KEYS_ROTATE, ok=False, reason=Reason.KEY_UNAVAILABLE)
+        except Exception as exc:
+            self._guard.conclude(actor, EventType.KEYS_ROTATE, ok=False, reason=_failure(exc))
             raise
         self._guard.conclude(actor, EventType.KEYS_ROTATE, ok=True, reason=Reason.COMPLETED)
         return Rotation(category, version, count)
@@ -89,9 +91,21 @@ class KeyService:
         """Re-seal the fields of data keys from before the per-case scope under scoped keys; destroy the old keys."""
         grant = self._grant(actor, EventType.KEYS_MIGRATE, Action.MANAGE)
         try:
-            migrated, resealed = grant.migrate_legacy_keys()
-        except Exception:
-            self._guard.conclude(actor, EventType.KEYS_MIGRATE, ok=False, reason=Reason.KEY_UNAVAILABLE)
+            migrated, resealed, failed = grant.migrate_legacy_keys()
+        except Exception as exc:
+            self._guard.conclude(actor, EventType.KEYS_MIGRATE, ok=False, reason=_failure(exc))
             raise
-        self._guard.conclude(actor, EventType.KEYS_MIGRATE, ok=True, reason=Reason.COMPLETED)
-        return Migration(migrated, resealed)
+        ok = failed == 0
+        self._guard.conclude(
+            actor, EventType.KEYS_MIGRATE, ok=ok, reason=Reason.COMPLETED if ok else Reason.DECRYPTION_FAILED
+        )
+        return Migration(migrated, resealed, failed)
+
+
+def _failure(exc: Exception) -> Reason:
+    """The reason code for an operation that stopped part way (the data stay readable: batches are atomic)."""
+    if isinstance(exc, KeyUnavailable):
+        return Reason.KEY_UNAVAILABLE
+    if isinstance(exc, DecryptionFailed):
+        return Reason.DECRYPTION_FAILED
+    return Reason.INTERRUPTED

@@ -51,33 +51,10 @@ class RecordService:
         ]
         grants = work.authorize_each(event_type, action, targets)
         allowed = [(r, g) for r, g in zip(records, grants, strict=True) if g is not None]
-        subjects = _subjects(work, [r.subject_ref for r, _ in allowed])
-        to_seal: list[tuple[Grant, FieldsToSeal]] = []
-        for record, grant in allowed:
-            fields = FieldsToSeal(
-                str(uuid.uuid4()),
-                subjects[record.subject_ref],
-                record.category,
-                record.case_ref,
-                retention_class_of(record.category.value, record.kind).value,
-                dict(record.fields),
-            )
-            to_seal.append((grant, fields))
-        sealed = work.seal_each(to_seal)
-        rows: dict[str, list[dict[str, object]]] = {"records": [], "fields": [], "references": []}
-        created_by_grant: dict[int, CreatedRecord] = {}
-        erased: set[int] = set()
-        for (record, grant), (_, fields), values in zip(allowed, to_seal, sealed, strict=True):
-            if values is None:
-                erased.add(id(grant))
-                continue
-            reference = new_reference()
-            _rows(work, record, fields.record_id, fields.subject_id, reference, values, rows)
-            grant.name_created(record_id=fields.record_id, reference=reference, subject=fields.subject_id)
-            created_by_grant[id(grant)] = CreatedRecord(fields.record_id, reference)
-        repository.add_records(work.session, rows["records"], rows["fields"], rows["references"])
-        created = [None if g is None else created_by_grant.get(id(g)) for g in grants]
-        return BatchResult(created, frozenset(i for i, g in enumerate(grants) if g is not None and id(g) in erased))
+        # A savepoint: if sealing refuses (a key that will not open), the subjects and keys written so far go with
+        # it, and only the events commit.
+        with work.session.begin_nested():
+            return _seal_and_store(work, grants, allowed)
 
     def subject_id(self, work: Work, subject_ref: str) -> str:
         """The pseudonym of a subject known to this organisation, created if new (inside the caller's work)."""
@@ -178,7 +155,38 @@ class RecordService:
             repository.replace_fields(work.session, record.id, sealed, work.now)
             return _view(record, reference, None)
 
-        return self._guard.run(actor, operation)
+        # The first write under a scope creates its key; two writers doing so at once race on its unique row.
+        return self._guard.run(actor, operation, retry_conflicts=True)
+
+
+def _seal_and_store(work: Work, grants: list[Grant | None], allowed: list[tuple[NewRecord, Grant]]) -> BatchResult:
+    subjects = _subjects(work, [r.subject_ref for r, _ in allowed])
+    to_seal: list[tuple[Grant, FieldsToSeal]] = []
+    for record, grant in allowed:
+        fields = FieldsToSeal(
+            str(uuid.uuid4()),
+            subjects[record.subject_ref],
+            record.category,
+            record.case_ref,
+            retention_class_of(record.category.value, record.kind).value,
+            dict(record.fields),
+        )
+        to_seal.append((grant, fields))
+    sealed = work.seal_each(to_seal)
+    rows: dict[str, list[dict[str, object]]] = {"records": [], "fields": [], "references": []}
+    created_by_grant: dict[int, CreatedRecord] = {}
+    erased: set[int] = set()
+    for (record, grant), (_, fields), values in zip(allowed, to_seal, sealed, strict=True):
+        if values is None:
+            erased.add(id(grant))
+            continue
+        reference = new_reference()
+        _rows(work, record, fields.record_id, fields.subject_id, reference, values, rows)
+        grant.name_created(record_id=fields.record_id, reference=reference, subject=fields.subject_id)
+        created_by_grant[id(grant)] = CreatedRecord(fields.record_id, reference)
+    repository.add_records(work.session, rows["records"], rows["fields"], rows["references"])
+    created = [None if g is None else created_by_grant.get(id(g)) for g in grants]
+    return BatchResult(created, frozenset(i for i, g in enumerate(grants) if g is not None and id(g) in erased))
 
 
 def _subjects(work: Work, refs: Sequence[str]) -> dict[str, str]:

@@ -90,6 +90,30 @@ def test_the_six_line_bypass_finds_no_key_among_public_names(kluis: Harness, sto
     assert len(events(kluis)) == before + 1  # the only way to the value leaves its event
 
 
+def test_a_key_provider_in_hand_unwraps_nothing_without_key_access(kluis: Harness, stored: str) -> None:
+    """Even with the service's own settings (master secret included), the public provider will not unwrap a data
+    key, rotate a KEK or hand out the audit signer: that takes the one KeyAccess, which only the guard holds."""
+    from vault.crypto import WrapContext
+    from vault.keys import open_key_provider
+    from vault.keys._access import KeyAccess
+
+    provider = open_key_provider(kluis.settings)
+    with kluis.sessions() as session:
+        row = session.execute(sa.text("SELECT id, subject_id, category, kek_version, wrapped FROM data_keys")).one()
+    context = WrapContext(row[0], row[1], row[2], int(row[3]))
+    with pytest.raises(TypeError):
+        provider.unwrap(bytes(row[4]), context)  # type: ignore[call-arg]
+    with pytest.raises(PermissionError):
+        provider.unwrap(bytes(row[4]), context, object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        KeyAccess(object())
+    with pytest.raises(PermissionError):
+        provider.rotate(Category.HEALTH, None)  # type: ignore[arg-type]
+    with pytest.raises(PermissionError):
+        provider.audit_signer(None)  # type: ignore[arg-type]
+    assert not {"Aead", "Ed25519Signer", "derive_key_from_secret"} & set(vault.crypto.__all__)
+
+
 def test_a_grant_cannot_be_minted_copied_or_pickled_outside_the_guard(kluis: Harness, stored: str) -> None:
     with pytest.raises(TypeError):
         Grant(object(), None, None, None, None, None, None)  # type: ignore[arg-type]
@@ -123,6 +147,66 @@ def test_a_grant_outlives_its_unit_of_work_for_nothing(kluis: Harness, stored: s
         )
     with pytest.raises(PermissionError):
         kept[0].open(sealed)
+
+
+def test_a_grant_is_bound_to_the_record_it_was_decided_for(kluis: Harness, stored: str) -> None:
+    from vault.access import SealedRecord
+
+    def operation(work: Work) -> None:
+        target = Target(Category.HEALTH, About(case_ref="CLAIM-1", record_id=stored))
+        grant = work.authorize(EventType.RECORD_READ, vault.Action.READ, Purpose.CLAIM_ASSESSMENT, target)
+        grant.open(SealedRecord("another-record", "another-subject", Category.HEALTH, ()))
+
+    with pytest.raises(PermissionError):
+        kluis.vault._deps.guard.run(ADVISER, operation)
+
+
+def test_a_read_grant_does_not_seal(kluis: Harness, stored: str) -> None:
+    from vault.access import FieldsToSeal
+
+    def operation(work: Work) -> None:
+        target = Target(Category.HEALTH, About(case_ref="CLAIM-1"))
+        grant = work.authorize(EventType.RECORD_READ, vault.Action.READ, Purpose.CLAIM_ASSESSMENT, target)
+        grant.seal(FieldsToSeal(stored, "s", Category.HEALTH, "CLAIM-1", "case_file", {"summary": "forged"}))
+
+    with pytest.raises(PermissionError):
+        kluis.vault._deps.guard.run(ADVISER, operation)
+
+
+def test_a_grant_from_a_unit_that_failed_is_good_for_nothing(kluis: Harness, stored: str) -> None:
+    from vault.access import SealedField, SealedRecord
+
+    kept: list[Grant] = []
+
+    def operation(work: Work) -> None:
+        target = Target(Category.HEALTH, About(case_ref="CLAIM-1"))
+        kept.append(work.authorize(EventType.RECORD_READ, vault.Action.READ, Purpose.CLAIM_ASSESSMENT, target))
+        raise RuntimeError("the operation fails after its decision")
+
+    with pytest.raises(RuntimeError):
+        kluis.vault._deps.guard.run(ADVISER, operation)
+    with kluis.sessions() as session:
+        row = session.get(RecordField, (stored, "summary"))
+        record_row = session.get(Record, stored)
+        assert row is not None and record_row is not None
+        field = SealedField("summary", row.data_key_id, row.ciphertext)
+        sealed = SealedRecord(stored, record_row.subject_id, Category.HEALTH, (field,))
+    with pytest.raises(PermissionError):
+        kept[0].open(sealed)
+
+
+def test_a_wrapped_key_that_will_not_open_fails_a_create_with_its_event(kluis: Harness, stored: str) -> None:
+    with kluis.engine.begin() as connection:  # an insider flips a byte of the wrapped data key
+        wrapped = bytes(connection.scalar(sa.text("SELECT wrapped FROM data_keys")))
+        connection.execute(sa.text("UPDATE data_keys SET wrapped = :w"), {"w": wrapped[:-1] + bytes([wrapped[-1] ^ 1])})
+    before = len(events(kluis))
+    with pytest.raises(vault.KeyUnavailable):
+        kluis.vault.records.create(ADVISER, record())
+    after = events(kluis)
+    assert len(after) == before + 1 and after[-1]["outcome"] == "failed"
+    assert after[-1]["reason"] == "decryption_failed"
+    with kluis.sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Record)) == 1
 
 
 def test_a_grant_opens_only_its_own_category(kluis: Harness, stored: str) -> None:
@@ -242,3 +326,19 @@ def test_reasons_in_events_are_codes_never_request_text() -> None:
         annotation = str(inspect.signature(builder).parameters["reason"].annotation)
         assert "Reason" in annotation and "str" not in annotation
     assert all(re.fullmatch(r"[a-z_]+", r.value) for r in Reason)
+
+
+def test_a_referral_for_an_erased_subject_is_gone_not_forbidden(kluis: Harness, stored: str) -> None:
+    _shred(kluis, stored)
+    with pytest.raises(Erased):
+        kluis.vault.cases.refer(actor("claims", "claims_handler"), "CLAIM-1", "CUST-1", "a question")
+    assert events(kluis)[-1]["outcome"] == "erased"
+
+
+def test_audit_review_filters_are_identifiers_only(kluis: Harness) -> None:
+    security = actor("sec", "security_officer")
+    for bad in ("a;b", "user:x", "free text", "111222333"):
+        with pytest.raises(vault.InvalidInput):
+            kluis.vault.audit.search(security, vault.AuditQuery(user=bad))
+    assert kluis.vault.audit.search(security, vault.AuditQuery(user="dr.jansen@insurer")).events == []
+    assert events(kluis)[-1]["target"] == "user:dr.jansen@insurer"

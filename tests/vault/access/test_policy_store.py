@@ -48,3 +48,22 @@ def test_loading_a_policy_is_decided_and_audited_and_refused_to_others(kluis: Ha
         loads = [(e["actor"]["user"], e["outcome"]) for e in map(json.loads, map(bytes, bodies))]
     loads = [entry for entry in loads if entry[0] in ("sec", OPERATOR.user)]
     assert loads[-2:] == [("sec", "denied"), (OPERATOR.user, "allowed")]
+
+
+def test_an_upgrade_from_a_policy_without_policy_rules_loads_the_new_one(kluis: Harness) -> None:
+    """A database whose policy predates `policy` as a resource (v1): the new policy decides its own loading."""
+    shipped = read_policy_dir(kluis.settings.effective_policy_dir)
+    v1 = [r for r in shipped if not (r[0] == "p" and r[2] in ("policy", "keys") and r[3] != "manage")]
+    v1 = [r for r in v1 if not (r[0] == "p" and r[2] == "policy")]
+    with kluis.engine.begin() as connection:  # the v1 rows, as an old `kluis init` left them
+        connection.execute(sa.text("DELETE FROM policy_rules"))
+        for rule in v1:
+            values = {f"v{i}": (rule[i + 1] if i + 1 < len(rule) else "") for i in range(6)}
+            connection.execute(
+                sa.text(
+                    "INSERT INTO policy_rules (ptype, v0, v1, v2, v3, v4, v5) VALUES (:p, :v0, :v1, :v2, :v3, :v4, :v5)"
+                ),
+                {"p": rule[0], **values},
+            )
+    assert kluis.vault.policy.load(OPERATOR, shipped)
+    assert kluis.vault.keys.status(OPERATOR)  # `keys, read` arrived with the new policy

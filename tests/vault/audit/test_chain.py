@@ -16,7 +16,7 @@ from vault.audit import (
     link_hash,
     verify_chain,
 )
-from vault.crypto import Ed25519Signer as Signer
+from vault.crypto._primitives import Ed25519Signer as Signer
 
 SIGNER = Signer(Signer.generate_private_bytes())
 PUBLIC = SIGNER.public_key()

@@ -14,6 +14,7 @@ from vault import Category, DecryptionFailed
 from vault.crypto import FieldContext, WrapContext
 from vault.crypto._data_keys import DataKey  # the mechanism itself, under test
 from vault.keys import LocalKeyring
+from vault.keys._access import KEY_ACCESS  # the mechanism under test
 
 KEY = bytes(range(32))
 CONTEXT = FieldContext("rec-1", "summary", "health", "subject-1", "dek-1")
@@ -104,24 +105,24 @@ def keyring(tmp_path: Path) -> LocalKeyring:
 def test_wrapped_data_key_moved_to_another_subject_does_not_open(keyring: LocalKeyring) -> None:
     context = WrapContext("dek-1", "subject-1", "health", 1)
     wrapped = keyring.wrap(KEY, context)
-    assert keyring.unwrap(wrapped, context) == KEY
+    assert keyring.unwrap(wrapped, context, KEY_ACCESS) == KEY
     for moved in (
         replace(context, subject_id="subject-2"),
         replace(context, data_key_id="dek-2"),
         replace(context, category="criminal"),
     ):
         with pytest.raises(DecryptionFailed):
-            keyring.unwrap(wrapped, moved)
+            keyring.unwrap(wrapped, moved, KEY_ACCESS)
 
 
 def test_kek_per_category_and_rotation_keeps_old_versions(tmp_path: Path, keyring: LocalKeyring) -> None:
     old = WrapContext("dek-1", "subject-1", "health", 1)
     wrapped = keyring.wrap(KEY, old)
-    assert keyring.rotate(Category.HEALTH) == 2
+    assert keyring.rotate(Category.HEALTH, KEY_ACCESS) == 2
     assert keyring.active_version(Category.HEALTH) == 2
     assert keyring.active_version(Category.CRIMINAL) == 1
     reopened = LocalKeyring.open(tmp_path / "keyring.json", b"s" * 32)
-    assert reopened.unwrap(wrapped, old) == KEY
+    assert reopened.unwrap(wrapped, old, KEY_ACCESS) == KEY
 
 
 def test_keyring_file_does_not_open_with_another_secret(tmp_path: Path, keyring: LocalKeyring) -> None:

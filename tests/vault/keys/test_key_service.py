@@ -83,3 +83,45 @@ def test_migration_reseals_pre_scope_keys_and_destroys_them(kluis: Harness) -> N
         in_use = set(connection.execute(sa.text("SELECT DISTINCT data_key_id FROM record_fields")).scalars())
     assert wrapped is None and legacy_id not in in_use
     assert kluis.vault.keys.migrate(OPERATOR).keys_migrated == 0  # repeatable: nothing left
+
+
+def test_a_key_grant_runs_its_own_operation_once(kluis: Harness) -> None:
+    from vault.access import Grant, Target, Work
+    from vault.audit import About, EventType
+    from vault.vocabulary import Action, Resource
+
+    kept: list[Grant] = []
+
+    def decide(work: Work) -> None:
+        target = Target(Resource.KEYS, About(category="health"))
+        kept.append(work.authorize(EventType.KEYS_ROTATE, Action.MANAGE, Purpose.ADMINISTRATION, target))
+
+    kluis.vault._deps.guard.run(OPERATOR, decide)
+    grant = kept[0]
+    with pytest.raises(PermissionError):
+        grant.migrate_legacy_keys()  # decided as a rotation
+    assert grant.rotate_data_keys()[0] == 2
+    with pytest.raises(PermissionError):
+        grant.rotate_data_keys()  # used up
+
+
+def test_a_reseal_leaves_a_field_that_moved_off_the_old_key_alone(kluis: Harness) -> None:
+    """The migration's update names the old key: a field changed meanwhile (an update sealed it under another key)
+    is not overwritten with the value read before."""
+    from vault.access import _repository
+
+    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    created = kluis.vault.records.create(ADVISER, record("CLAIM-1", "now"))
+    with kluis.sessions() as session, session.begin():
+        before = session.execute(
+            sa.text("SELECT data_key_id, ciphertext FROM record_fields WHERE name='summary'")
+        ).one()
+        change: dict[str, object] = {
+            "record_id": created.record_id,
+            "name": "summary",
+            "data_key_id": "k-new",
+            "ciphertext": b"stale",
+        }
+        _repository.reseal_fields(session, "some-other-old-key", [change])
+        after = session.execute(sa.text("SELECT data_key_id, ciphertext FROM record_fields WHERE name='summary'")).one()
+    assert tuple(after) == tuple(before)

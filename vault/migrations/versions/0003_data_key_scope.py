@@ -40,6 +40,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    scoped = op.get_bind().execute(
+        sa.text("SELECT count(*) FROM (SELECT 1 FROM data_keys GROUP BY subject_id, category HAVING count(*) > 1) s")
+    )
+    if scoped.scalar():
+        raise RuntimeError("cannot downgrade: subjects have several data keys per category (restore the backup)")
     with op.batch_alter_table("data_keys", naming_convention=_SQLITE_NAMES) as batch_op:
         batch_op.drop_constraint("uq_data_keys_scope", type_="unique")
         batch_op.create_unique_constraint(_old_unique_name(), ["subject_id", "category"])
