@@ -26,7 +26,7 @@ from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
 from vault.access._policy_store import PolicyStore
 from vault.access._relations import Relations, no_relation, relations_to_cases
-from vault.access._request import Decision, DecisionRequest
+from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
 from vault.audit import About, EventType, Outcome, Reason, events
@@ -88,6 +88,7 @@ class Work:
         self._policy = policy
         self._pending: list[_Pending] = []
         self._relations: dict[str, Relations] = {}
+        self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(actor))}
         self._keys_used: dict[str, DataKey] = {}
         self._state = "open"
 
@@ -109,10 +110,10 @@ class Work:
         self, resource: Category | Resource, action: Action, purpose: Purpose, case_ref: str | None = None
     ) -> Decision:
         """What the policy says, without an event: for choosing between views. Whatever is then done is authorized."""
-        request = DecisionRequest.of(
-            self.relations(case_ref), resource, action, purpose, auth_strength=self.actor.auth_strength
-        )
-        return self._policy.decide(request)
+        held = self._held.get(case_ref)
+        if held is None:
+            held = self._held[case_ref] = held_roles(self.relations(case_ref))
+        return self._policy.decide(DecisionRequest.for_held(held, resource, action, purpose, self.actor.auth_strength))
 
     def authorize(
         self,

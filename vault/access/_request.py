@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from vault.vocabulary import Action, AuthStrength, Category, Purpose, Relation, Resource, Role
 
 DEFAULT_DENY = "default-deny"
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionRequest:
-    """Who (each held role with its relation to the case), on what, doing what, why, and under which conditions."""
+class DecisionRequest(NamedTuple):
+    """Who (each held role with its relation to the case), on what, doing what, why, and under which conditions.
+
+    A NamedTuple rather than a frozen dataclass: it is built for every decision, and a tuple is built and hashed in
+    C (the memo lookup is the whole decision on the hot path; docs/PERFORMANCE.md)."""
 
     roles: tuple[tuple[Role, Relation], ...]  # sorted by role, one entry per role
     resource: Category | Resource
@@ -35,7 +38,29 @@ class DecisionRequest:
         *,
         auth_strength: AuthStrength = AuthStrength.UNKNOWN,
     ) -> DecisionRequest:
-        return cls(tuple(sorted(relations.items())), resource, action, purpose, auth_strength=auth_strength)
+        return cls.for_held(held_roles(relations), resource, action, purpose, auth_strength)
+
+    @classmethod
+    def for_held(
+        cls,
+        held: HeldRoles,
+        resource: Category | Resource,
+        action: Action,
+        purpose: Purpose,
+        auth_strength: AuthStrength = AuthStrength.UNKNOWN,
+    ) -> DecisionRequest:
+        """The request for roles already in their canonical order (the guard keeps them so per case and unit of
+        work). tuple.__new__ directly: the generated NamedTuple.__new__ is a Python function, and this runs per
+        decision."""
+        return tuple.__new__(cls, (held, resource, action, purpose, None, False, auth_strength, None))
+
+
+HeldRoles = tuple[tuple[Role, Relation], ...]
+
+
+def held_roles(relations: Mapping[Role, Relation]) -> HeldRoles:
+    """Each held role with its relation, sorted by role: the canonical form a request carries."""
+    return tuple(sorted(relations.items()))
 
 
 @dataclass(frozen=True, slots=True)
