@@ -41,7 +41,9 @@ def create_app(settings: Settings | None = None, vault: Vault | None = None) -> 
     The policy stays current through the core's policy store, as for every other process."""
     settings = settings or (vault.settings if vault else Settings())
     configure_logging()
-    authenticator = Authenticator(trust_anchors(settings), settings.oidc_roles_claim)
+    authenticator = Authenticator(
+        trust_anchors(settings), settings.oidc_roles_claim, max_lifetime_seconds=settings.max_token_lifetime_seconds
+    )
     running = vault or open_vault(settings)
 
     @asynccontextmanager

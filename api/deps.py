@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from api.auth import AuthenticationFailed, Authenticator, auth_strength
+from api.auth import AuthenticationFailed, Authenticator, TooManyAttempts, auth_strength
 from vault import Actor, Vault
 
 
@@ -20,6 +20,9 @@ def current_actor(request: Request, authorization: Annotated[str | None, Header(
     authenticator: Authenticator = request.app.state.authenticator
     client = request.client.host if request.client else None
     request_id = str(request.state.request_id)
+    if vault.token_attempts_limited(client):
+        vault.refuse_token("rate_limited", client=client, request_id=request_id)
+        raise TooManyAttempts()
     try:
         identity = authenticator.authenticate(authorization)
     except AuthenticationFailed as exc:

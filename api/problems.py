@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import AuthenticationFailed
+from api.auth import AuthenticationFailed, TooManyAttempts
 from vault import (
     AccessDenied,
     AuditUnavailable,
@@ -100,6 +100,11 @@ def install(app: FastAPI) -> None:
             "Unauthenticated",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
+
+    @app.exception_handler(TooManyAttempts)
+    async def too_many(request: Request, exc: TooManyAttempts) -> JSONResponse:
+        retry = int(request.app.state.vault.settings.refused_token_interval_seconds) or 1
+        return problem(request, 429, "rate_limited", "Too many requests", headers={"Retry-After": str(retry)})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     oidc_jwks_url: str | None = None
     oidc_jwks_file: Path | None = None
     oidc_roles_claim: str = "roles"
+    max_token_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400, description="longest token accepted")
+    refused_token_interval_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="refused tokens are audited once per source and reason per interval"
+    )
+    refused_token_limit: int = Field(
+        default=30, ge=1, description="refused tokens per source and interval before further attempts get 429"
+    )
     dev_mode: bool = Field(default=False, description="trust a local dev token key; never in production")
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     policy_refresh_seconds: float = Field(default=2.0, gt=0, le=5.0)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault._kit import Clock
-from vault.access import AccessGuard, PolicyService, PolicyStore
+from vault.access import AccessGuard, PolicyService, PolicyStore, TokenRefusals
 from vault.actor import Actor
 from vault.assignments import AssignmentService
 from vault.audit import Reason, head
@@ -62,6 +62,12 @@ class Vault:
             checkpoint_interval=deps.settings.audit_checkpoint_interval,
         )
         self.keys = KeyService(guard=deps.guard, provider=deps.provider, read_sessions=deps.read_sessions)
+        self._refusals = TokenRefusals(
+            deps.guard,
+            deps.settings.organisation,
+            interval=deps.settings.refused_token_interval_seconds,
+            limit=deps.settings.refused_token_limit,
+        )
         self.policy = PolicyService(
             guard=deps.guard,
             store=deps.policies,
@@ -70,12 +76,17 @@ class Vault:
         )
 
     def refuse_token(self, reason: str, *, client: str | None, request_id: str | None) -> None:
-        """A refused token (R39): audited for the configured organisation, with its reason code."""
+        """A refused token (R39): audited for the configured organisation with its reason code, aggregated per
+        source and reason per interval (vault/access/_refusals.py)."""
         try:
             code = Reason(reason)
         except ValueError:
             raise InvalidInput("unknown refusal reason") from None
-        self._deps.guard.refuse_token(self.settings.organisation, code, client=client, request_id=request_id)
+        self._refusals.refuse(code, client=client, request_id=request_id)
+
+    def token_attempts_limited(self, client: str | None) -> bool:
+        """True while this source has had too many refused tokens in the current interval (answer 429)."""
+        return self._refusals.limited(client)
 
     def refresh_policy(self) -> None:
         """Bring this process's policy up to date if its refresh interval has passed (the guard does this too)."""
@@ -91,7 +102,10 @@ class Vault:
         return True
 
     def close(self) -> None:
-        self._deps.engine.dispose()
+        try:
+            self._refusals.flush()
+        finally:
+            self._deps.engine.dispose()
 
     def as_operator(self, login: str, role: str) -> Actor:
         """The person at the console, acting in one operator role (audited as ``operator:<login>``)."""

@@ -1,7 +1,15 @@
 """Authentication of HTTP callers: OIDC bearer JWTs (PyJWT) against pinned issuers, and the dev-mode token key."""
 
 from api.auth._dev import dev_anchor, dev_token
-from api.auth._jwt import AuthenticationFailed, Authenticator, Identity, KeySource, TrustAnchor, parse_jwks
+from api.auth._jwt import (
+    AuthenticationFailed,
+    Authenticator,
+    Identity,
+    KeySource,
+    TooManyAttempts,
+    TrustAnchor,
+    parse_jwks,
+)
 from api.auth._strength import auth_strength
 
 __all__ = [
@@ -9,6 +17,7 @@ __all__ = [
     "Authenticator",
     "Identity",
     "KeySource",
+    "TooManyAttempts",
     "TrustAnchor",
     "auth_strength",
     "dev_anchor",

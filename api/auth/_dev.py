@@ -44,7 +44,12 @@ def _private_jwk(settings: Settings) -> dict[str, Any]:
 
 
 def dev_token(
-    settings: Settings, subject: str, roles: list[str], *, lifetime: int = 8 * 3600, extra: dict[str, Any] | None = None
+    settings: Settings,
+    subject: str,
+    roles: list[str],
+    *,
+    lifetime: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
     _require_dev_mode(settings)
     jwk = _private_jwk(settings)
@@ -58,7 +63,7 @@ def dev_token(
         "sub": subject,
         "roles": roles,
         "iat": now,
-        "exp": now + lifetime,
+        "exp": now + min(lifetime or settings.max_token_lifetime_seconds, settings.max_token_lifetime_seconds),
         **(extra or {}),
     }
     return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": DEV_KID})

@@ -37,6 +37,10 @@ class AuthenticationFailed(Exception):
         self.reason = reason
 
 
+class TooManyAttempts(Exception):
+    """This source had too many refused tokens lately; it is refused without looking at its token (429)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     subject: str
@@ -105,11 +109,19 @@ class TrustAnchor:
 
 
 class Authenticator:
-    def __init__(self, anchors: list[TrustAnchor], roles_claim: str = "roles") -> None:
+    def __init__(
+        self,
+        anchors: list[TrustAnchor],
+        roles_claim: str = "roles",
+        max_lifetime_seconds: int = 3600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not anchors:
             raise ValueError("no token issuer configured")
         self._anchors = anchors
         self._roles_claim = roles_claim
+        self._max_lifetime = max_lifetime_seconds
+        self._clock = clock
 
     def authenticate(self, authorization: str | None) -> Identity:
         token = _bearer(authorization)
@@ -152,6 +164,7 @@ class Authenticator:
             raise AuthenticationFailed("wrong_issuer") from None
         except jwt.PyJWTError:
             raise AuthenticationFailed("invalid_token") from None
+        self._check_times(claims)
         roles = claims.get(self._roles_claim, [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise AuthenticationFailed("malformed_roles")
@@ -160,6 +173,20 @@ class Authenticator:
             raise AuthenticationFailed("malformed_subject")
         organisation = claims.get("org")
         return Identity(subject, tuple(roles), organisation if isinstance(organisation, str) else None, claims)
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        """exp, iat (and nbf if present) must be JSON numbers, not strings PyJWT would coerce, and the token may
+        live at most the configured lifetime: from its issue and from now (an exp far ahead is refused)."""
+        for name in ("exp", "iat", "nbf"):
+            if name in claims and not _is_number(claims[name]):
+                raise AuthenticationFailed("malformed_times")
+        exp, iat = float(claims["exp"]), float(claims["iat"])
+        if exp - iat > self._max_lifetime or exp - self._clock() > self._max_lifetime:
+            raise AuthenticationFailed("lifetime_too_long")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value  # not NaN
 
 
 def _bearer(authorization: str | None) -> str:

@@ -42,7 +42,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 def dev_token_command(
     sub: Annotated[str, typer.Option(help="the user")],
     role: Annotated[list[Role], typer.Option(help="repeat for several roles")],
-    hours: Annotated[int, typer.Option(min=1, max=24)] = 8,
+    hours: Annotated[int, typer.Option(min=1, max=24, help="at most KLUIS_MAX_TOKEN_LIFETIME_SECONDS")] = 1,
 ) -> None:
     """Print a token signed by the local dev key (KLUIS_DEV_MODE=1 only; the server trusts it only in dev mode)."""
     from api.auth import dev_token
@@ -57,6 +57,7 @@ def demo(
     from api.cli._demo_data import PERSONAS, demo_ids, seed, tokens
 
     os.environ["KLUIS_DEV_MODE"] = "1"  # for this process and the server it starts
+    os.environ.setdefault("KLUIS_MAX_TOKEN_LIFETIME_SECONDS", str(8 * 3600))  # the demo's tokens last a working day
     settings = load_settings()
     if settings.environment == "production":
         raise fail("demo refuses production")

@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
@@ -37,6 +38,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, idp: IdentityProvider) -> 
         oidc_issuer=ISSUER,
         oidc_audience=AUDIENCE,
         oidc_jwks_file=idp.jwks_file,
+        refused_token_interval_seconds=1e-6,  # every refusal its own interval: one event each, never limited
     )
     initialise(settings, OPERATOR)
     kluis = open_harness(settings)
@@ -120,6 +122,10 @@ ATTACKS: dict[str, Callable[[IdentityProvider], str | None]] = {
     "issuer-prefix": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', iss=ISSUER[:-2])}",
     "issuer-extended": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', iss=ISSUER + '-evil')}",
     "no-exp": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', exp=None)}",
+    "exp-as-string": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', exp=str(int(time.time()) + 60))}",
+    "iat-as-string": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', iat=str(int(time.time())))}",
+    "exp-far-ahead": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', exp=int(time.time()) + 10**20)}",
+    "lifetime-over-an-hour": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', exp=int(time.time()) + 7200)}",
 }
 
 
@@ -199,8 +205,41 @@ def test_symmetric_keys_in_a_jwks_are_never_loaded() -> None:
     assert keys == {}
 
 
-def _auth_events(kluis: Harness) -> int:
-    import sqlalchemy as sa
+def _auth_event_bodies(kluis: Harness) -> list[dict[str, Any]]:
+    with kluis.sessions() as session:
+        rows = session.execute(sa.text("SELECT body FROM audit_events ORDER BY seq")).scalars()
+        bodies = [json.loads(bytes(b)) for b in rows]
+    return [b for b in bodies if b["event_type"] == "auth.token"]
 
+
+def _auth_events(kluis: Harness) -> int:
     with kluis.sessions() as session:
         return int(session.scalar(sa.text("SELECT count(*) FROM audit_events WHERE event_type = 'auth.token'")) or 0)
+
+
+def test_refused_tokens_are_aggregated_per_source_and_then_rate_limited(tmp_path: Path, idp: IdentityProvider) -> None:
+    settings = make_settings(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'k.db'}",
+        oidc_issuer=ISSUER,
+        oidc_audience=AUDIENCE,
+        oidc_jwks_file=idp.jwks_file,
+        refused_token_interval_seconds=3600,
+        refused_token_limit=30,
+    )
+    initialise(settings, OPERATOR)
+    kluis = open_harness(settings)
+    statuses = []
+    with TestClient(create_app(settings, kluis.vault)) as client:
+        for _ in range(600):
+            response = client.get("/v1/cases/C?purpose=claim_assessment", headers={"Authorization": "Bearer x.y.z"})
+            statuses.append(response.status_code)
+        good = client.get("/v1/audit/events?limit=1", headers=idp.bearer("sara", "security_officer"))
+        assert good.status_code == 429  # the source is limited for the interval, whatever it presents
+        assert good.headers["retry-after"] == "3600"
+        during = _auth_event_bodies(kluis)
+    kluis.close()  # flushes the counted refusals
+    after = _auth_event_bodies(kluis)
+    assert statuses[:31] == [401] * 31 and set(statuses[31:]) == {429}
+    assert len(during) == 2  # the first malformed token and the first rate-limited attempt
+    assert sum(e["count"] for e in after) == 601 and len(after) <= 4

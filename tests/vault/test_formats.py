@@ -125,7 +125,7 @@ def test_audit_event_v2_encoding_matches_the_vector() -> None:
     document = json.loads(v["body"])
     assert document["v"] == 2
     # the v2 members, as documented in FORMATS.md
-    assert {"target", "break_glass", "consent_id"} <= document.keys()
+    assert {"target", "break_glass", "consent_id", "count"} <= document.keys()
     assert {"on_behalf_of", "auth_strength"} <= document["actor"].keys()
     redone = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     assert redone == v["body"]  # the canonical form is plain sorted, compact, ASCII JSON

@@ -8,6 +8,7 @@ from vault.access._policy_check import all_requests, violations, violations_of
 from vault.access._policy_files import Rule, parse_policy_lines, read_policy_dir
 from vault.access._policy_service import PolicyService
 from vault.access._policy_store import PolicyStore
+from vault.access._refusals import TokenRefusals
 from vault.access._repository import policy_rules, replace_policy_rules
 from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
 from vault.access._target import FieldsToSeal, SealedField, SealedRecord, Target
@@ -26,6 +27,7 @@ __all__ = [
     "SealedField",
     "SealedRecord",
     "Target",
+    "TokenRefusals",
     "Work",
     "all_requests",
     "parse_policy_lines",

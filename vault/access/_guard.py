@@ -371,9 +371,13 @@ class AccessGuard:
                 session, [events.concluded(event_type, actor, self.clock.now(), ok=ok, reason=reason)]
             )
 
-    def refuse_token(self, organisation: str, reason: Reason, *, client: str | None, request_id: str | None) -> None:
-        """An unauthenticated attempt: audited with its reason code."""
-        event = events.token_refused(organisation, reason, self.clock.now(), client=client, request_id=request_id)
+    def refuse_token(
+        self, organisation: str, reason: Reason, *, client: str | None, request_id: str | None, count: int = 1
+    ) -> None:
+        """Unauthenticated attempts: audited with their reason code (``count`` of them in one event)."""
+        event = events.token_refused(
+            organisation, reason, self.clock.now(), client=client, request_id=request_id, count=count
+        )
         with self._transaction() as session:
             self._audit_log.append(session, [event])
 

@@ -37,6 +37,7 @@ class About:
     target: str | None = None
     consent_id: str | None = None
     break_glass: bool = False
+    count: int = 1  # how many identical attempts this event stands for (aggregated refused tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class AuditEvent:
             "target": about.target,
             "consent_id": about.consent_id,
             "break_glass": about.break_glass,
+            "count": about.count,
         }
 
     def canonical_bytes(self) -> bytes:

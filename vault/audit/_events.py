@@ -78,6 +78,9 @@ class Reason(StrEnum):
     INVALID_TOKEN = "invalid_token"
     MALFORMED_ROLES = "malformed_roles"
     MALFORMED_SUBJECT = "malformed_subject"
+    MALFORMED_TIMES = "malformed_times"
+    LIFETIME_TOO_LONG = "lifetime_too_long"
+    RATE_LIMITED = "rate_limited"
 
 
 _KINDS: dict[EventType, tuple[ActionCode, str]] = {
@@ -157,11 +160,12 @@ def refused(
 
 
 def token_refused(
-    organisation: str, reason: Reason, now: datetime, *, client: str | None, request_id: str | None
+    organisation: str, reason: Reason, now: datetime, *, client: str | None, request_id: str | None, count: int = 1
 ) -> AuditEvent:
-    """A refused token is an access attempt too (R39): audited with a reason code, never the token."""
+    """A refused token is an access attempt too (R39): audited with a reason code, never the token; ``count``
+    refusals of one source for one reason are aggregated into one event per interval."""
     anonymous = Actor(user="anonymous", roles=(), organisation=organisation, client=client, request_id=request_id)
-    return _event(EventType.AUTH_TOKEN, anonymous, "denied", now, About(), reason=reason)
+    return _event(EventType.AUTH_TOKEN, anonymous, "denied", now, About(count=count), reason=reason)
 
 
 def concluded(event_type: EventType, actor: Actor, now: datetime, *, ok: bool, reason: Reason) -> AuditEvent:
