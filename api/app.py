@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -13,7 +15,9 @@ from api.auth import Authenticator, KeySource, TrustAnchor, dev_anchor
 from api.logging import configure_logging
 from api.middleware import BodyLimit, Metrics, RequestContext
 from api.routes import ROUTERS
-from vault import ConfigurationError, Settings, Vault, open_vault
+from vault import ConfigurationError, Settings, Vault, VaultError, open_vault
+
+log = structlog.get_logger(__name__)
 
 
 def trust_anchors(settings: Settings) -> list[TrustAnchor]:
@@ -36,6 +40,17 @@ def trust_anchors(settings: Settings) -> list[TrustAnchor]:
     return anchors
 
 
+async def _heartbeat(vault: Vault, seconds: float) -> None:
+    """Every few seconds, in a thread: sign a waiting audit head, refresh the policy. A failure is logged and the
+    beat goes on (the next request's append signs a due checkpoint anyway)."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(vault.heartbeat)
+        except VaultError as exc:
+            log.warning("heartbeat_failed", error=exc.code)
+
+
 def create_app(settings: Settings | None = None, vault: Vault | None = None) -> FastAPI:
     """Build the app. Refuses to start without a token issuer, an initialised database or a non-empty policy.
     The policy stays current through the core's policy store, as for every other process."""
@@ -48,9 +63,13 @@ def create_app(settings: Settings | None = None, vault: Vault | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if vault is None:
-            running.close()
+        beat = asyncio.create_task(_heartbeat(running, settings.audit_checkpoint_seconds))
+        try:
+            yield
+        finally:
+            beat.cancel()
+            if vault is None:
+                running.close()
 
     app = FastAPI(title="Kluis", version="1", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     registry = CollectorRegistry()

@@ -10,6 +10,7 @@ from vault._kit import Clock, SystemClock, make_engine, make_sessionmaker, migra
 from vault.access import AccessGuard, PolicyStore, read_policy_dir, violations_of
 from vault.actor import Actor
 from vault.audit._log import AuditLog
+from vault.audit._witness import FileWitness
 from vault.config import Settings
 from vault.keys import KeyProvider, export_public_key, open_key_provider, prepare_key_provider
 from vault.keys._access import KEY_ACCESS
@@ -69,6 +70,18 @@ def _assemble(settings: Settings, provider: KeyProvider, clock: Clock) -> Vault:
         settings.effective_explain_model_file.read_text(),
         settings.policy_refresh_seconds,
     )
-    audit_log = AuditLog(provider.audit_signer(KEY_ACCESS), settings.audit_checkpoint_interval, clock)
-    guard = AccessGuard(sessions=sessions, policies=policies, audit_log=audit_log, provider=provider, clock=clock)
+    audit_log = AuditLog(
+        provider.audit_signer(KEY_ACCESS),
+        settings.audit_checkpoint_interval,
+        clock,
+        checkpoint_seconds=settings.audit_checkpoint_seconds,
+    )
+    guard = AccessGuard(
+        sessions=sessions,
+        policies=policies,
+        audit_log=audit_log,
+        provider=provider,
+        clock=clock,
+        witness=FileWitness(settings.effective_audit_witness_file),
+    )
     return Vault(Dependencies(settings, engine, sessions, read_sessions, clock, policies, guard, provider))

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     model_file: Path | None = None
     explain_model_file: Path | None = None
     audit_checkpoint_interval: int = Field(default=1000, ge=1)
+    audit_checkpoint_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="sign a checkpoint at least this often while events arrive"
+    )
+    audit_witness_file: Path | None = Field(
+        default=None, description="append-only file of signed heads, outside the database (default: in the data dir)"
+    )
 
     # HTTP service
     oidc_issuer: str | None = None
@@ -65,6 +71,10 @@ class Settings(BaseSettings):
     @property
     def audit_public_key_file(self) -> Path:
         return self.data_dir / "keys" / "audit-signing.pub"
+
+    @property
+    def effective_audit_witness_file(self) -> Path:
+        return self.audit_witness_file or self.data_dir / "witness" / "audit-heads.jsonl"
 
     @property
     def dev_key_file(self) -> Path:

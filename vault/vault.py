@@ -88,6 +88,12 @@ class Vault:
         """True while this source has had too many refused tokens in the current interval (answer 429)."""
         return self._refusals.limited(client)
 
+    def heartbeat(self) -> None:
+        """What a running process does every few seconds: sign the audit head if events are waiting longer than
+        KLUIS_AUDIT_CHECKPOINT_SECONDS (an idle log's tail is then bounded in time too), and refresh the policy."""
+        self._deps.guard.seal_audit_head(only_if_due=True)
+        self._deps.policies.current()
+
     def refresh_policy(self) -> None:
         """Bring this process's policy up to date if its refresh interval has passed (the guard does this too)."""
         self._deps.policies.current()

@@ -52,5 +52,12 @@ def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None
                     handle.write(line + "\n")
 
 
+@app.command("seal")
+def seal() -> None:
+    """Sign the audit head now if events wait longer than KLUIS_AUDIT_CHECKPOINT_SECONDS (for cron, beside serve)."""
+    with running(load_settings()) as vault:
+        vault.heartbeat()
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="audit")

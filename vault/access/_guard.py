@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import NoReturn, TypeVar
 
+import structlog
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,8 +30,9 @@ from vault.access._relations import Relations, no_relation, relations_to_cases
 from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
-from vault.audit import About, EventType, Outcome, Reason, events
+from vault.audit import About, Checkpoint, EventType, Outcome, Reason, events
 from vault.audit._log import AuditLog
+from vault.audit._witness import Witness
 from vault.crypto import FieldContext
 from vault.crypto._data_keys import DataKey, DataKeys, KeyDestroyed, KeyScope, Wrapper
 from vault.errors import (
@@ -46,6 +48,7 @@ from vault.keys._access import KEY_ACCESS
 from vault.vocabulary import Action, Category, Purpose, Resource
 
 T = TypeVar("T")
+log = structlog.get_logger(__name__)
 _CONFLICT_RETRIES = 2
 
 
@@ -91,6 +94,7 @@ class Work:
         self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(actor))}
         self._keys_used: dict[str, DataKey] = {}
         self._state = "open"
+        self.signed: list[Checkpoint] = []  # checkpoints this unit's append signed (for the witness, after commit)
 
     # -- deciding ------------------------------------------------------------------------------------------------
     def relations(self, case_ref: str | None) -> Relations:
@@ -296,7 +300,7 @@ class Work:
             )
             for p in self._pending
         ]
-        self._guard._audit_log.append(self.session, built)
+        self.signed = self._guard._audit_log.append(self.session, built)
 
 
 class AccessGuard:
@@ -310,6 +314,7 @@ class AccessGuard:
         audit_log: AuditLog,
         provider: Wrapper,
         clock: Clock,
+        witness: Witness | None = None,
     ) -> None:
         self._sessions = sessions
         self._engine: Engine = sessions.kw["bind"]
@@ -318,6 +323,7 @@ class AccessGuard:
         # The only holder of data keys and of the key access that unwraps them: reached through grants.
         self._data_keys = DataKeys(provider, KEY_ACCESS)
         self.clock = clock
+        self._witness = witness
 
     def run(
         self,
@@ -360,16 +366,25 @@ class AccessGuard:
             raise
         assert work is not None
         work._state = "committed"
+        self._witness_heads(work.signed)
         if refusal is not None:
             raise refusal
         return result
 
+    def would_allow(self, actor: Actor, resource: Resource, action: Action, purpose: Purpose) -> bool:
+        """What the policy would decide for a resource that is not about a case, without an event: for reviews of
+        a damaged log, which read first and record their access afterwards (when the log still takes an event)."""
+        held = held_roles(no_relation(actor))
+        request = DecisionRequest.for_held(held, resource, action, purpose, actor.auth_strength)
+        return self.policies.current().decide(request).allowed
+
     def conclude(self, actor: Actor, event_type: EventType, *, ok: bool, reason: Reason) -> None:
         """Record how an operation allowed earlier ended (its own event, its own transaction)."""
         with self._transaction() as session:
-            self._audit_log.append(
+            signed = self._audit_log.append(
                 session, [events.concluded(event_type, actor, self.clock.now(), ok=ok, reason=reason)]
             )
+        self._witness_heads(signed)
 
     def refuse_token(
         self, organisation: str, reason: Reason, *, client: str | None, request_id: str | None, count: int = 1
@@ -379,12 +394,31 @@ class AccessGuard:
             organisation, reason, self.clock.now(), client=client, request_id=request_id, count=count
         )
         with self._transaction() as session:
-            self._audit_log.append(session, [event])
+            signed = self._audit_log.append(session, [event])
+        self._witness_heads(signed)
 
-    def seal_audit_head(self) -> None:
-        """Sign a checkpoint at the current head now (before an export), unless one exists."""
+    def seal_audit_head(self, *, only_if_due: bool = False) -> Checkpoint | None:
+        """Sign a checkpoint at the current head now (before an export; with ``only_if_due``, on a timer for an idle
+        log), unless the head is signed already. Returns the checkpoint at the head."""
         with self._transaction() as session:
-            self._audit_log.seal_head(session)
+            checkpoint = self._audit_log.seal_head(session, only_if_due=only_if_due)
+        if checkpoint is not None:
+            self._witness_heads([checkpoint])
+        return checkpoint
+
+    def witnessed_head(self) -> Checkpoint | None:
+        """The newest signed head the witness holds (None without a witness or before the first)."""
+        return None if self._witness is None else self._witness.latest()
+
+    def _witness_heads(self, signed: list[Checkpoint]) -> None:
+        """Give the witness the newest head this commit signed. After the commit, so a rolled-back head is never
+        witnessed; a witness that fails is logged and counted, and catches up with the next checkpoint."""
+        if self._witness is None or not signed:
+            return
+        try:
+            self._witness.record(signed[-1])
+        except OSError as exc:
+            log.error("audit_witness_failed", error=type(exc).__name__, seq=signed[-1].seq)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:

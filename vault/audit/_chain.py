@@ -9,6 +9,7 @@ Verification walks events in the order given and stops at the first inconsistenc
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,20 @@ _LINK_PREFIX = b"kluis.audit.v1\x00"
 _CHECKPOINT_PREFIX = b"kluis.checkpoint.v1\x00"
 _SEQ = struct.Struct(">Q")
 
-Problem = Literal["altered", "removed", "inserted", "reordered", "rewritten", "truncated", "bad_checkpoint"]
+Problem = Literal[
+    "altered",
+    "removed",
+    "inserted",
+    "reordered",
+    "rewritten",
+    "truncated",
+    "wiped",
+    "bad_checkpoint",
+    "mismatched_index",
+    "head_mismatch",
+]
+# The search columns of an event row, in this order, as they must read from its body (see index_of).
+IndexColumns = tuple[str, str, str, str, str | None, str | None, str | None]
 
 
 def link_hash(seq: int, prev_hash: bytes, body: bytes) -> bytes:
@@ -38,6 +52,7 @@ class StoredEvent:
     prev_hash: bytes
     hash: bytes
     body: bytes
+    index: IndexColumns | None = None  # the row's search columns, when verifying the database (not an export)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,8 @@ class Verification:
     problem: Problem | None = None
     first_bad_seq: int | None = None
     detail: str = ""
+    witnessed_seq: int | None = None  # the newest head the witness holds, when one was checked
+    recorded: bool = True  # whether the verification's own audit event could be written
 
 
 def verify_chain(
@@ -66,12 +83,20 @@ def verify_chain(
     *,
     max_checkpoint_gap: int,
     expected_head: int | None = None,
+    witnessed: Checkpoint | None = None,
 ) -> Verification:
     """Recompute the chain from stored bytes and check every checkpoint signature.
 
     ``max_checkpoint_gap``: checkpoints are written every that many events, so a longer stretch without one means
     checkpoints were removed. ``expected_head``: the sequence number the head row claims (None offline).
+    ``witnessed``: the newest signed head kept outside the database; the chain must reach it with the same hash, or
+    it was truncated, rolled back, wiped or rewritten. Events that carry their search columns (``index``) must have
+    columns that say what their body says.
     """
+    if witnessed is not None and not verify_signature(
+        public_key, witnessed.signature, checkpoint_message(witnessed.seq, witnessed.hash)
+    ):
+        return Verification(False, 0, 0, 0, 0, "bad_checkpoint", witnessed.seq, "the witnessed head is not signed")
     prev_seq, prev_hash, count, verified = 0, GENESIS_HASH, 0, 0
     last_checkpoint = 0
 
@@ -97,6 +122,10 @@ def verify_chain(
         computed = link_hash(event.seq, event.prev_hash, event.body)
         if computed != event.hash:
             return fail("altered", event.seq, f"event {event.seq} does not match its hash")
+        if event.index is not None and event.index != index_of(event.body):
+            return fail("mismatched_index", event.seq, f"event {event.seq}: a search column differs from its body")
+        if witnessed is not None and event.seq == witnessed.seq and computed != witnessed.hash:
+            return fail("rewritten", event.seq, f"event {event.seq} differs from the witnessed head")
         count, prev_seq, prev_hash = count + 1, event.seq, computed
         checkpoint = checkpoints.get(event.seq)
         if checkpoint is not None:
@@ -121,6 +150,28 @@ def verify_chain(
     beyond = [seq for seq in checkpoints if seq > prev_seq]
     if beyond:
         return fail("truncated", prev_seq + 1, f"checkpoint {min(beyond)} signs events that are missing")
-    if expected_head is not None and expected_head != prev_seq:
+    if witnessed is not None and prev_seq < witnessed.seq:
+        problem: Problem = "wiped" if prev_seq == 0 else "truncated"
+        return fail(problem, prev_seq + 1, f"the witness holds a signed head at {witnessed.seq}, found {prev_seq}")
+    if expected_head is not None and expected_head > prev_seq:
         return fail("truncated", prev_seq + 1, f"the chain head says {expected_head} events, found {prev_seq}")
-    return Verification(True, count, prev_seq, verified, prev_seq - last_checkpoint)
+    if expected_head is not None and expected_head < prev_seq:
+        return fail("head_mismatch", expected_head + 1, f"the head row says {expected_head}, the chain has {prev_seq}")
+    witnessed_seq = None if witnessed is None else witnessed.seq
+    return Verification(True, count, prev_seq, verified, prev_seq - last_checkpoint, witnessed_seq=witnessed_seq)
+
+
+def index_of(body: bytes) -> IndexColumns:
+    """The search columns an event row must carry, read from its body: occurred_at, actor, event_type, outcome,
+    category, subject, case_ref."""
+    document = json.loads(body)
+    actor = document.get("actor") or {}
+    return (
+        str(document.get("occurred_at")),
+        str(actor.get("user")),
+        str(document.get("event_type")),
+        str(document.get("outcome")),
+        document.get("category"),
+        document.get("subject"),
+        document.get("case_ref"),
+    )

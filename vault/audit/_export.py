@@ -1,25 +1,33 @@
-"""The audit export (docs/FORMATS.md): JSON lines with the signed checkpoints, verifiable offline against a trusted
-public key. Parsing has limits: a line longer than MAX_EXPORT_LINE or malformed in any way is refused by number."""
+"""The audit export (docs/FORMATS.md): JSON lines with the signed checkpoints, ending with a signed trailer (the head
+signed for this export), verifiable offline against a trusted public key: an export cut anywhere, or with its end
+rewritten, fails. Parsing has limits: a line longer than MAX_EXPORT_LINE or malformed in any way is refused by
+number."""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from vault.audit._chain import Checkpoint, StoredEvent, Verification, verify_chain
 from vault.audit._repository import checkpoints, iter_events
 
-EXPORT_FORMAT = "kluis.audit-export.v1"
+EXPORT_FORMAT = "kluis.audit-export.v2"
+EXPORT_FORMAT_V1 = "kluis.audit-export.v1"  # no trailer: verified as before, but its end cannot be proven
 MAX_EXPORT_LINE = 1 << 20
 
 
-def export_lines(session: Session, upto: int, public_key: bytes) -> Iterator[str]:
+def export_lines(session: Session, trailer: Checkpoint | None, public_key: bytes) -> Iterator[str]:
+    """The log up to ``trailer`` (a signed head; None for an empty log), then the trailer itself."""
+    upto = 0 if trailer is None else trailer.seq
     yield json.dumps(
         {"format": EXPORT_FORMAT, "events": upto, "public_key": base64.b64encode(public_key).decode()}, sort_keys=True
     )
+    if trailer is None:
+        return
     marks = checkpoints(session, upto)
     for event in iter_events(session, upto=upto):
         yield json.dumps(
@@ -43,24 +51,45 @@ def export_lines(session: Session, upto: int, public_key: bytes) -> Iterator[str
                 },
                 sort_keys=True,
             )
+    yield json.dumps(
+        {
+            "type": "trailer",
+            "seq": trailer.seq,
+            "hash": trailer.hash.hex(),
+            "signature": base64.b64encode(trailer.signature).decode(),
+        },
+        sort_keys=True,
+    )
 
 
 class ExportFormatError(ValueError):
     pass
 
 
-def parse_export(lines: Iterator[str]) -> tuple[int, list[StoredEvent], dict[int, Checkpoint]]:
-    """Parse an export with limits. Returns (claimed event count, events in file order, checkpoints)."""
+@dataclass(frozen=True, slots=True)
+class ParsedExport:
+    version: int
+    claimed: int  # the event count line 1 claims
+    events: list[StoredEvent]
+    checkpoints: dict[int, Checkpoint]
+    trailer: Checkpoint | None
+
+
+def parse_export(lines: Iterator[str]) -> ParsedExport:
+    """Parse an export with limits; nothing may follow the trailer."""
     events: list[StoredEvent] = []
     marks: dict[int, Checkpoint] = {}
-    claimed = -1
+    claimed, version, trailer = -1, 0, None
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_EXPORT_LINE:
             raise ExportFormatError(f"line {number}: longer than {MAX_EXPORT_LINE} characters")
+        if trailer is not None:
+            raise ExportFormatError(f"line {number}: after the trailer")
         try:
             item = json.loads(line)
             if number == 1:
-                if item.get("format") != EXPORT_FORMAT:
+                version = {EXPORT_FORMAT: 2, EXPORT_FORMAT_V1: 1}.get(item.get("format"), 0)
+                if not version:
                     raise ExportFormatError("line 1: not a Kluis audit export")
                 claimed = int(item["events"])
             elif item["type"] == "event":
@@ -72,10 +101,14 @@ def parse_export(lines: Iterator[str]) -> tuple[int, list[StoredEvent], dict[int
                         item["body"].encode("ascii"),
                     )
                 )
-            elif item["type"] == "checkpoint":
-                marks[int(item["seq"])] = Checkpoint(
+            elif item["type"] in ("checkpoint", "trailer"):
+                mark = Checkpoint(
                     int(item["seq"]), bytes.fromhex(item["hash"]), base64.b64decode(item["signature"], validate=True)
                 )
+                if item["type"] == "trailer" and version == 2:
+                    trailer = mark
+                else:
+                    marks[mark.seq] = mark
             else:
                 raise ExportFormatError(f"line {number}: unknown type")
         except ExportFormatError:
@@ -84,10 +117,21 @@ def parse_export(lines: Iterator[str]) -> tuple[int, list[StoredEvent], dict[int
             raise ExportFormatError(f"line {number}: malformed ({type(exc).__name__})") from None
     if claimed < 0:
         raise ExportFormatError("empty export")
-    return claimed, events, marks
+    return ParsedExport(version, claimed, events, marks, trailer)
 
 
 def verify_export(lines: Iterable[str], public_key: bytes, max_checkpoint_gap: int) -> Verification:
-    """Verify an export offline. The public key must come from a trusted place, not from the file."""
-    claimed, events, marks = parse_export(iter(lines))
-    return verify_chain(events, marks, public_key, max_checkpoint_gap=max_checkpoint_gap, expected_head=claimed)
+    """Verify an export offline. The public key must come from a trusted place, not from the file. A v2 export
+    must end with its signed trailer, the head of the events it claims: a cut or an end rewritten fails."""
+    parsed = parse_export(iter(lines))
+    if parsed.version == 2 and parsed.claimed and (parsed.trailer is None or parsed.trailer.seq != parsed.claimed):
+        last = parsed.events[-1].seq if parsed.events else 0
+        return Verification(False, 0, last, 0, 0, "truncated", last + 1, "the export's signed trailer is missing")
+    return verify_chain(
+        parsed.events,
+        parsed.checkpoints,
+        public_key,
+        max_checkpoint_gap=max_checkpoint_gap,
+        expected_head=parsed.claimed,
+        witnessed=parsed.trailer,
+    )

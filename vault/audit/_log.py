@@ -10,33 +10,39 @@ together with the access it records, or not at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from vault._kit import Clock
 from vault.audit import _repository as repository
-from vault.audit._chain import checkpoint_message, link_hash
+from vault.audit._chain import Checkpoint, checkpoint_message, link_hash
 from vault.audit._event import AuditEvent
 from vault.audit._repository import Head
 from vault.keys import Signer
 
 
 class AuditLog:
-    def __init__(self, signer: Signer, checkpoint_interval: int, clock: Clock) -> None:
+    """Appends events and signs checkpoints: every ``checkpoint_interval`` events, and at the first append once
+    ``checkpoint_seconds`` have passed since the newest checkpoint (``due_checkpoint`` covers an idle log). The
+    checkpoints a transaction signed are handed back, for the guard to give to the witness after the commit."""
+
+    def __init__(self, signer: Signer, checkpoint_interval: int, clock: Clock, checkpoint_seconds: float = 5.0) -> None:
         self._signer = signer
         self._interval = checkpoint_interval
+        self._seconds = checkpoint_seconds
         self._clock = clock
 
     @property
     def checkpoint_interval(self) -> int:
         return self._interval
 
-    def append(self, session: Session, events: Sequence[AuditEvent]) -> Head:
-        """Append events in order, inside the caller's transaction. Returns the new head."""
+    def append(self, session: Session, events: Sequence[AuditEvent]) -> list[Checkpoint]:
+        """Append events in order, inside the caller's transaction. Returns the checkpoints signed."""
         head = repository.lock_head(session)
         seq, prev = head.seq, head.hash
         rows: list[dict[str, object]] = []
-        checkpoints: list[dict[str, object]] = []
+        signed: list[Checkpoint] = []
         for event in events:
             seq += 1
             body = event.canonical_bytes()
@@ -57,19 +63,37 @@ class AuditLog:
                 }
             )
             if seq % self._interval == 0:
-                checkpoints.append(self._checkpoint(seq, chained))
+                signed.append(self._sign(seq, chained))
             prev = chained
-        repository.insert_events(session, rows, checkpoints)
-        repository.move_head(session, seq, prev)
-        return Head(seq, prev)
+        now = self._clock.now()
+        if seq > head.seq and (not signed or signed[-1].seq != seq) and self._due(head, now):
+            signed.append(self._sign(seq, prev))  # bound the unsigned tail in time, not only in count
+        repository.insert_events(session, rows, [self._row(c, now) for c in signed])
+        repository.move_head(session, seq, prev, (signed[-1].seq, now) if signed else None)
+        return signed
 
-    def seal_head(self, session: Session) -> Head:
-        """Sign a checkpoint at the current head now (e.g. before an export), unless one exists."""
+    def seal_head(self, session: Session, *, only_if_due: bool = False) -> Checkpoint | None:
+        """Sign a checkpoint at the current head now (before an export, or on a timer for an idle log), unless
+        the head is signed already. Returns the checkpoint at the head (new or existing), None for an empty log."""
         head = repository.lock_head(session)
-        if head.seq and not repository.has_checkpoint(session, head.seq):
-            repository.insert_events(session, [], [self._checkpoint(head.seq, head.hash)])
-        return head
+        if not head.seq:
+            return None
+        now = self._clock.now()
+        if head.signed_seq == head.seq:
+            return repository.checkpoint_at(session, head.seq)
+        if only_if_due and not self._due(head, now):
+            return None
+        checkpoint = self._sign(head.seq, head.hash)
+        repository.insert_events(session, [], [self._row(checkpoint, now)])
+        repository.move_head(session, head.seq, head.hash, (head.seq, now))
+        return checkpoint
 
-    def _checkpoint(self, seq: int, chained: bytes) -> dict[str, object]:
-        signature = self._signer.sign(checkpoint_message(seq, chained))
-        return {"seq": seq, "hash": chained, "signature": signature, "signed_at": self._clock.now()}
+    def _due(self, head: Head, now: datetime) -> bool:
+        return head.signed_at is None or (now - head.signed_at).total_seconds() >= self._seconds
+
+    def _sign(self, seq: int, chained: bytes) -> Checkpoint:
+        return Checkpoint(seq, chained, self._signer.sign(checkpoint_message(seq, chained)))
+
+    @staticmethod
+    def _row(checkpoint: Checkpoint, now: datetime) -> dict[str, object]:
+        return {"seq": checkpoint.seq, "hash": checkpoint.hash, "signature": checkpoint.signature, "signed_at": now}

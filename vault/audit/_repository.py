@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -25,13 +27,15 @@ MAX_PAGE = 500
 class Head:
     seq: int
     hash: bytes
+    signed_seq: int = 0  # the newest checkpoint
+    signed_at: datetime | None = None
 
 
 def lock_head(session: Session) -> Head:
     """The head, locked for this transaction: whoever holds it owns the next sequence numbers (FOR UPDATE on
     PostgreSQL; on SQLite every write transaction begins IMMEDIATE)."""
     row = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    return Head(row.seq, row.hash)
+    return Head(row.seq, row.hash, row.signed_seq, row.signed_at)
 
 
 def insert_events(session: Session, rows: list[dict[str, object]], marks: list[dict[str, object]]) -> None:
@@ -41,34 +45,65 @@ def insert_events(session: Session, rows: list[dict[str, object]], marks: list[d
         session.execute(insert(AuditCheckpoint.__table__), marks)
 
 
-def move_head(session: Session, seq: int, chain_hash: bytes) -> None:
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=chain_hash))
+def move_head(session: Session, seq: int, chain_hash: bytes, signed: tuple[int, datetime] | None = None) -> None:
+    values: dict[str, object] = {"seq": seq, "hash": chain_hash}
+    if signed is not None:
+        values["signed_seq"], values["signed_at"] = signed
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(**values))
 
 
-def has_checkpoint(session: Session, seq: int) -> bool:
-    return session.get(AuditCheckpoint, seq) is not None
+def newest_checkpoint(session: Session) -> Checkpoint | None:
+    row = session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)).scalar()
+    return None if row is None else Checkpoint(row.seq, bytes(row.hash), bytes(row.signature))
+
+
+def checkpoint_at(session: Session, seq: int) -> Checkpoint | None:
+    row = session.get(AuditCheckpoint, seq)
+    return None if row is None else Checkpoint(row.seq, bytes(row.hash), bytes(row.signature))
 
 
 def head(session: Session) -> Head:
     row = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
-    return Head(row.seq, row.hash)
+    return Head(row.seq, row.hash, row.signed_seq, row.signed_at)
 
 
 def iter_events(
-    session: Session, *, after: int = 0, upto: int | None = None, batch: int = 10_000
+    session: Session, *, after: int = 0, upto: int | None = None, batch: int = 10_000, with_index: bool = False
 ) -> Iterator[StoredEvent]:
-    """Stream stored events in sequence order, keyset-paginated so memory stays flat."""
-    columns = (AuditEventRow.seq, AuditEventRow.prev_hash, AuditEventRow.hash, AuditEventRow.body)
+    """Stream stored events in sequence order, keyset-paginated so memory stays flat. ``with_index``: also the
+    row's search columns, so verification can hold them to the body."""
+    columns: list[Any] = [AuditEventRow.seq, AuditEventRow.prev_hash, AuditEventRow.hash, AuditEventRow.body]
+    if with_index:
+        columns += [
+            AuditEventRow.occurred_at,
+            AuditEventRow.actor,
+            AuditEventRow.event_type,
+            AuditEventRow.outcome,
+            AuditEventRow.category,
+            AuditEventRow.subject,
+            AuditEventRow.case_ref,
+        ]
     while True:
         query = select(*columns).where(AuditEventRow.seq > after).order_by(AuditEventRow.seq).limit(batch)
         if upto is not None:
             query = query.where(AuditEventRow.seq <= upto)
-        rows = session.execute(query).all()
-        for seq, prev_hash, chained, body in rows:
-            yield StoredEvent(seq, bytes(prev_hash), bytes(chained), bytes(body))
+        rows: list[Any] = list(session.execute(query).all())
+        for row in rows:
+            index = None
+            if with_index:
+                occurred = row[4].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                index = (occurred, row[5], row[6], row[7], row[8], row[9], row[10])
+            yield StoredEvent(row[0], bytes(row[1]), bytes(row[2]), bytes(row[3]), index)
         if len(rows) < batch:
             return
         after = rows[-1][0]
+
+
+def read_snapshot(session: Session) -> None:
+    """Make this read session one consistent snapshot (PostgreSQL: REPEATABLE READ; SQLite's deferred read
+    transaction already is one), so a verification sees the head and the events of the same moment."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def checkpoints(session: Session, upto: int | None = None) -> dict[int, Checkpoint]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +17,7 @@ from vault.audit._event import About
 from vault.audit._events import EventType, Reason
 from vault.audit._export import export_lines
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
-from vault.errors import InvalidInput
+from vault.errors import AuditUnavailable, InvalidInput
 from vault.records import looks_like_bsn
 from vault.vocabulary import Action, Purpose, Resource
 
@@ -66,37 +67,60 @@ class AuditService:
             return repository.overview(session, user=user, subject=subject)
 
     def verify(self, actor: Actor, public_key: bytes | None = None) -> Verification:
-        """Recompute the chain and checkpoints (against the given trusted key, or the signer's own); the check and
-        its outcome are audited."""
-        self._authorize(actor, EventType.AUDIT_VERIFY)
+        """Recompute the chain, the checkpoints, every search column and the witnessed head (against the given
+        trusted key, or the signer's own). It reads first, so a damaged log is reported rather than refused; the
+        access and its finding are then audited where the log still takes an event (``recorded``)."""
+        self._decide_before_reading(actor, EventType.AUDIT_VERIFY)
+        key = public_key or self._public_key
         with self._read_sessions() as session:
+            repository.read_snapshot(session)
             head = repository.head(session)
             result = verify_chain(
-                repository.iter_events(session, upto=head.seq),
+                repository.iter_events(session, with_index=True),
                 repository.checkpoints(session),
-                public_key or self._public_key,
+                key,
                 max_checkpoint_gap=self._interval,
                 expected_head=head.seq,
+                witnessed=self._guard.witnessed_head(),
             )
         reason = Reason.COMPLETED if result.problem is None else Reason(result.problem)
-        self._guard.conclude(actor, EventType.AUDIT_VERIFY, ok=result.ok, reason=reason)
-        return result
+        return replace(result, recorded=self._record_after(actor, EventType.AUDIT_VERIFY, reason))
 
     def export(self, actor: Actor) -> Iterator[str]:
-        """The log as export lines (docs/FORMATS.md), signed to its head first; streamed from a read session."""
-
-        def decide_and_seal(work: Work) -> None:
-            work.authorize(EventType.AUDIT_EXPORT, Action.READ, Purpose.AUDIT_REVIEW, Target(Resource.AUDIT_LOG))
-
-        self._guard.run(actor, decide_and_seal)
-        self._guard.seal_audit_head()
+        """The log as export lines (docs/FORMATS.md) up to a head signed now, ending with that signed head as a
+        trailer, so a cut export fails offline. Streamed from one read snapshot; like verify, it works on a damaged
+        log and records its access where the log still takes an event."""
+        self._decide_before_reading(actor, EventType.AUDIT_EXPORT)
+        try:
+            sealed = self._guard.seal_audit_head()
+        except AuditUnavailable:
+            sealed = None  # the log takes no writes: export what is there, with the newest checkpoint as trailer
+        self._record_after(actor, EventType.AUDIT_EXPORT, Reason.COMPLETED)
 
         def lines() -> Iterator[str]:
             with self._read_sessions() as session:
-                head = repository.head(session)
-                yield from export_lines(session, head.seq, self._public_key)
+                repository.read_snapshot(session)
+                trailer = sealed or repository.newest_checkpoint(session)
+                yield from export_lines(session, trailer, self._public_key)
 
         return lines()
+
+    def _decide_before_reading(self, actor: Actor, event_type: EventType) -> None:
+        """A requester the policy refuses is refused the usual way: the denial audited, then raised."""
+        if not self._guard.would_allow(actor, Resource.AUDIT_LOG, Action.READ, Purpose.AUDIT_REVIEW):
+            self._authorize(actor, event_type)
+            raise AssertionError("the policy changed between two decisions")  # pragma: no cover
+
+    def _record_after(self, actor: Actor, event_type: EventType, reason: Reason) -> bool:
+        def record(work: Work) -> None:
+            target = Target(Resource.AUDIT_LOG, About())
+            work.authorize(event_type, Action.READ, Purpose.AUDIT_REVIEW, target).note_reason(reason)
+
+        try:
+            self._guard.run(actor, record)
+        except AuditUnavailable:
+            return False
+        return True
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._@/-]{1,128}")

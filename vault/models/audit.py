@@ -18,6 +18,8 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[bytes] = mapped_column(LargeBinary)
+    signed_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the newest checkpoint's sequence number
+    signed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class AuditEventRow(Base):
