@@ -63,6 +63,9 @@ class Reason(StrEnum):
     REWRITTEN = "rewritten"
     TRUNCATED = "truncated"
     BAD_CHECKPOINT = "bad_checkpoint"
+    WIPED = "wiped"
+    MISMATCHED_INDEX = "mismatched_index"
+    HEAD_MISMATCH = "head_mismatch"
     # a refused token (the outer layer's authentication)
     NO_TOKEN = "no_token"
     MALFORMED_TOKEN = "malformed_token"

@@ -156,3 +156,11 @@ def test_tampered_first_event_is_found_at_one() -> None:
     events[0] = replace(events[0], body=b"{}")
     result = verify(events, marks)
     assert not result.ok and result.first_bad_seq == 1
+
+
+def test_every_verification_problem_has_its_reason_code() -> None:
+    from typing import get_args
+
+    from vault.audit import Problem, Reason
+
+    assert {Reason(p) for p in get_args(Problem)}  # raises if a problem has no code

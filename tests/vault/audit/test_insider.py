@@ -1,0 +1,163 @@
+"""The audit log against a database administrator: every tamper is named after its attack, on both databases,
+and verification says what and where (DESIGN.md "Who is not trusted"; the insider issue's findings 1, 2 and 5)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import OPERATOR, actor
+from tests.harness import Harness, ManualClock, open_harness
+from vault import AuditQuery, Settings, initialise, verify_export
+
+SECURITY = actor("sec", "security_officer")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def log(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
+    """A log with 25 events of searches, its head signed and witnessed (checkpoint interval 10)."""
+    initialise(settings, OPERATOR, clock)
+    running = open_harness(settings, clock)
+    for _ in range(24):
+        running.vault.audit.search(SECURITY, AuditQuery(limit=1))
+    clock.advance(seconds=6)
+    running.vault.heartbeat()  # the idle log's head gets signed and witnessed
+    yield running
+    running.close()
+
+
+def _drop_append_only_guard(kluis: Harness) -> None:
+    with kluis.engine.begin() as connection:
+        if kluis.engine.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP TRIGGER audit_events_append_only ON audit_events"))
+            connection.execute(sa.text("DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints"))
+        else:
+            for table in ("audit_events", "audit_checkpoints"):
+                connection.execute(sa.text(f"DROP TRIGGER {table}_no_update"))
+                connection.execute(sa.text(f"DROP TRIGGER {table}_no_delete"))
+
+
+def _head(kluis: Harness) -> int:
+    with kluis.engine.connect() as connection:
+        return int(connection.scalar(sa.text("SELECT seq FROM audit_head")) or 0)
+
+
+def test_an_untouched_log_verifies_up_to_its_witnessed_head(log: Harness) -> None:
+    result = log.vault.audit.verify(SECURITY)
+    assert result.ok and result.witnessed_seq == _head(log) - 1  # the verify's own access came after
+
+
+def test_search_column_edited_to_hide_a_user_is_found(log: Harness) -> None:
+    _drop_append_only_guard(log)
+    with log.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 7"))
+    assert log.vault.audit.search(SECURITY, AuditQuery(user="someone-else")).events  # what the filter now shows...
+    result = log.vault.audit.verify(SECURITY)
+    assert not result.ok and result.problem == "mismatched_index" and result.first_bad_seq == 7  # ...verify refuses
+
+
+def test_outcome_column_edited_to_show_a_read_as_denied_is_found(log: Harness) -> None:
+    _drop_append_only_guard(log)
+    with log.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_events SET outcome = 'denied' WHERE seq = 12"))
+    result = log.vault.audit.verify(SECURITY)
+    assert result.problem == "mismatched_index" and result.first_bad_seq == 12
+
+
+def test_tail_cut_after_the_last_checkpoint_with_the_head_moved_back_is_found(log: Harness) -> None:
+    head = _head(log)
+    _drop_append_only_guard(log)
+    with log.engine.begin() as connection:
+        row = connection.execute(sa.text("SELECT seq, hash FROM audit_events WHERE seq = 20")).one()
+        connection.execute(sa.text("DELETE FROM audit_events WHERE seq > 20"))
+        connection.execute(sa.text("DELETE FROM audit_checkpoints WHERE seq > 20"))
+        connection.execute(sa.text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": row[0], "h": row[1]})
+    result = log.vault.audit.verify(SECURITY)
+    assert not result.ok and result.problem == "truncated" and result.first_bad_seq == 21
+    assert head > 21
+
+
+def test_the_whole_log_wiped_and_the_head_reset_to_genesis_is_found(log: Harness) -> None:
+    _drop_append_only_guard(log)
+    with log.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_checkpoints"))
+        connection.execute(sa.text("DELETE FROM audit_events"))
+        connection.execute(sa.text("UPDATE audit_head SET seq = 0, hash = :h, signed_seq = 0"), {"h": bytes(32)})
+    result = log.vault.audit.verify(SECURITY)
+    assert not result.ok and result.problem == "wiped"
+
+
+def test_signed_events_rewritten_with_recomputed_links_and_checkpoints_removed_are_found(log: Harness) -> None:
+    """Rewrite every event and drop every checkpoint: the chain links up, but the witness holds the real head."""
+    from vault.audit import link_hash
+
+    _drop_append_only_guard(log)
+    with log.engine.begin() as connection:
+        rows = connection.execute(sa.text("SELECT seq, body FROM audit_events ORDER BY seq")).all()
+        connection.execute(sa.text("DELETE FROM audit_checkpoints"))
+        connection.execute(sa.text("DELETE FROM audit_events"))
+        prev = bytes(32)
+        for seq, body in rows:
+            forged = bytes(body).replace(b'"outcome":"allowed"', b'"outcome":"denied"')
+            chained = link_hash(seq, prev, forged)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_events (seq, prev_hash, hash, body, occurred_at, actor, event_type, outcome) "
+                    "VALUES (:s, :p, :h, :b, CURRENT_TIMESTAMP, 'x', 'x', 'denied')"
+                ),
+                {"s": seq, "p": prev, "h": chained, "b": forged},
+            )
+            prev = chained
+        connection.execute(sa.text("UPDATE audit_head SET hash = :h"), {"h": prev})
+    result = log.vault.audit.verify(SECURITY)
+    assert not result.ok and result.problem in ("rewritten", "bad_checkpoint", "mismatched_index")
+
+
+def test_verify_on_a_head_rolled_back_by_one_names_it_instead_of_failing(log: Harness) -> None:
+    with log.engine.begin() as connection:  # the head row is the service's to update: a DBA moves it back one
+        row = connection.execute(sa.text("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1 OFFSET 1")).one()
+        connection.execute(sa.text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": row[0], "h": row[1]})
+    result = log.vault.audit.verify(SECURITY)  # appending its own event would collide on seq: it reads first
+    assert not result.ok and result.problem == "head_mismatch" and result.first_bad_seq == row[0] + 1
+    assert result.recorded is False
+
+
+def test_export_on_a_damaged_log_still_streams_and_a_cut_export_fails_offline(log: Harness, tmp_path: Path) -> None:
+    lines = list(log.vault.audit.export(SECURITY))
+    assert json.loads(lines[-1])["type"] == "trailer"
+    key, interval = log.public_key, log.settings.audit_checkpoint_interval
+    assert verify_export(lines, key, interval).ok
+    cut = [lines[0].replace(f'"events": {json.loads(lines[0])["events"]}', '"events": 20')]
+    cut += [
+        line for line in lines[1:] if json.loads(line).get("seq", 0) <= 20 and json.loads(line)["type"] != "trailer"
+    ]
+    result = verify_export(cut, key, interval)
+    assert not result.ok and result.problem == "truncated"  # last events, checkpoint and trailer removed
+    assert not verify_export(lines[:-1], key, interval).ok  # the trailer alone removed
+
+
+def test_a_timed_checkpoint_bounds_the_unsigned_tail(settings: Settings, clock: ManualClock) -> None:
+    initialise(settings, OPERATOR, clock)
+    running = open_harness(settings, clock)
+    try:
+        running.vault.audit.search(SECURITY, AuditQuery(limit=1))
+        clock.advance(seconds=2)
+        running.vault.audit.search(SECURITY, AuditQuery(limit=1))
+        clock.advance(seconds=4)  # 6 s since the first checkpoint: the next append signs its head
+        running.vault.audit.search(SECURITY, AuditQuery(limit=1))
+        with running.engine.connect() as connection:
+            signed = list(connection.execute(sa.text("SELECT seq FROM audit_checkpoints ORDER BY seq")).scalars())
+        assert signed == [1, _head(running)]
+        witnessed = running.vault._deps.guard.witnessed_head()
+        assert witnessed is not None and witnessed.seq == _head(running)
+    finally:
+        running.close()
