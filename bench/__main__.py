@@ -16,13 +16,27 @@ from pathlib import Path
 from bench import decisions, http, imports, rotation, verify
 from bench.common import Section, postgres_scratch
 
+OUTPUT = Path("docs/PERFORMANCE.md")
+
+
+def _revision() -> str:
+    """The commit measured, and where the working tree differs from it (the output file aside). Reads only: no
+    optional index refresh, so a run never writes the repository's index."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    status_command = ["git", "--no-optional-locks", "status", "--porcelain"]
+    status = subprocess.run(status_command, capture_output=True, text=True).stdout.splitlines()
+    paths = {line[3:] for line in status} - {OUTPUT.as_posix()}
+    changed = sorted({path.split("/")[0] + ("/" if "/" in path else "") for path in paths})
+    if not changed:
+        return f"commit `{commit}`"
+    return f"commit `{commit}` with uncommitted changes in {', '.join(changed)}"
+
 
 def render(sections: list[Section], args: argparse.Namespace) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     lines = [
         "# Performance",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit}` by `python -m bench"
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at {_revision()} by `python -m bench"
         f"{' --scale ' + str(args.scale) if args.scale != 1 else ''}"
         f"{' --postgres-url <local PostgreSQL>' if args.postgres_url else ''}`, on {os.cpu_count()} CPU(s), "
         f"Python {platform.python_version()}, database: {args.database_url or 'SQLite (WAL, synchronous=FULL)'}.",
@@ -73,7 +87,7 @@ def main() -> None:
             sections.append(section)
     text = render(sections, args)
     print(text)
-    output = args.output or (Path("docs/PERFORMANCE.md") if args.scale == 1 and not args.only else None)
+    output = args.output or (OUTPUT if args.scale == 1 and not args.only else None)
     if output:
         output.write_text(text)
 

@@ -1,4 +1,5 @@
-"""Shared benchmark plumbing: a fresh Kluis on a scratch database, timers, percentiles."""
+"""Shared benchmark plumbing: a fresh Kluis on a scratch database, seen from inside the trust boundary (as a
+database administrator or the key custodian could), timers and percentiles. Self-contained: bench imports no tests."""
 
 from __future__ import annotations
 
@@ -6,13 +7,20 @@ import gc
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.harness import Kluis, open_kluis
-from vault import Actor, Settings, initialise
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from vault import Actor, Settings, Vault, initialise, open_vault
+from vault.access import AccessGuard, Policy
+from vault.audit._log import AuditLog
+from vault.keys import KeyProvider
 
 OPERATOR = Actor(user="operator:bench", roles=("key_admin",), organisation="default")
 
@@ -24,11 +32,58 @@ class Section:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Kluis:
+    """A running vault, and what it is made of (``vault._deps``): the benchmarks seed rows and time the parts
+    directly, the way the tests' harness does."""
+
+    vault: Vault
+
+    @property
+    def settings(self) -> Settings:
+        return self.vault.settings
+
+    @property
+    def engine(self) -> Engine:
+        return self.vault._deps.engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.vault._deps.sessions
+
+    @property
+    def read_sessions(self) -> sessionmaker[Session]:
+        return self.vault._deps.read_sessions
+
+    @property
+    def guard(self) -> AccessGuard:
+        return self.vault._deps.guard
+
+    @property
+    def audit_log(self) -> AuditLog:
+        return self.vault._deps.guard._audit_log
+
+    @property
+    def provider(self) -> KeyProvider:
+        return self.vault._deps.provider
+
+    def policy(self) -> Policy:
+        """The loaded policy, as the guard decides with it."""
+        return self.vault._deps.policies.current()
+
+    def close(self) -> None:
+        self.vault.close()
+
+
+def open_kluis(settings: Settings) -> Kluis:
+    return Kluis(open_vault(settings))
+
+
 @contextmanager
-def fresh_kluis(database_url: str | None, **settings: object) -> Iterator[Kluis]:
+def fresh_kluis(database_url: str | None) -> Iterator[Kluis]:
     with tempfile.TemporaryDirectory(prefix="kluis-bench-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'kluis.db'}"
-        config = Settings(data_dir=Path(scratch) / "data", database_url=url, **settings)
+        config = Settings(data_dir=Path(scratch) / "data", database_url=url)
         initialise(config, OPERATOR)
         kluis = open_kluis(config)
         try:
@@ -73,10 +128,6 @@ def median_us(samples: list[int]) -> float:
 @contextmanager
 def postgres_scratch(admin_url: str) -> Iterator[str]:
     """A fresh schema on the given PostgreSQL, as a URL whose search_path points at it; dropped afterwards."""
-    import uuid
-
-    import sqlalchemy as sa
-
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(admin_url)
     with admin.begin() as connection:

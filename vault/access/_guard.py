@@ -27,7 +27,7 @@ from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
 from vault.access._policy_store import PolicyStore
 from vault.access._relations import Relations, no_relation, relations_to_cases
-from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles
+from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles, request_for_held
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
 from vault.audit import About, Checkpoint, EventType, Outcome, Reason, events
@@ -117,7 +117,7 @@ class Work:
         held = self._held.get(case_ref)
         if held is None:
             held = self._held[case_ref] = held_roles(self.relations(case_ref))
-        return self._policy.decide(DecisionRequest.for_held(held, resource, action, purpose, self.actor.auth_strength))
+        return self._policy.decide(request_for_held(held, resource, action, purpose, self.actor.auth_strength))
 
     def authorize(
         self,

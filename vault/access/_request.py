@@ -4,9 +4,9 @@ here, so adding one changes no signature."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from vault.vocabulary import Action, AuthStrength, Category, Purpose, Relation, Resource, Role
 
@@ -50,12 +50,27 @@ class DecisionRequest(NamedTuple):
         auth_strength: AuthStrength = AuthStrength.UNKNOWN,
     ) -> DecisionRequest:
         """The request for roles already in their canonical order (the guard keeps them so per case and unit of
-        work). tuple.__new__ directly: the generated NamedTuple.__new__ is a Python function, and this runs per
-        decision."""
-        return tuple.__new__(cls, (held, resource, action, purpose, None, False, auth_strength, None))
+        work)."""
+        return request_for_held(held, resource, action, purpose, auth_strength)
 
 
 HeldRoles = tuple[tuple[Role, Relation], ...]
+
+
+def request_for_held(
+    held: HeldRoles,
+    resource: Category | Resource,
+    action: Action,
+    purpose: Purpose,
+    auth_strength: AuthStrength,
+    _new: Callable[..., Any] = tuple.__new__,
+) -> DecisionRequest:
+    """DecisionRequest.for_held as a plain function, for the guard's per-decision path: tuple.__new__ directly
+    (the generated NamedTuple.__new__ is a Python function), no classmethod binding."""
+    request: DecisionRequest = _new(
+        DecisionRequest, (held, resource, action, purpose, None, False, auth_strength, None)
+    )
+    return request
 
 
 def held_roles(relations: Mapping[Role, Relation]) -> HeldRoles:

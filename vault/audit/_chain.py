@@ -122,7 +122,7 @@ def verify_chain(
         computed = link_hash(event.seq, event.prev_hash, event.body)
         if computed != event.hash:
             return fail("altered", event.seq, f"event {event.seq} does not match its hash")
-        if event.index is not None and event.index != index_of(event.body):
+        if event.index is not None and not index_matches(event.body, event.index):
             return fail("mismatched_index", event.seq, f"event {event.seq}: a search column differs from its body")
         if witnessed is not None and event.seq == witnessed.seq and computed != witnessed.hash:
             return fail("rewritten", event.seq, f"event {event.seq} differs from the witnessed head")
@@ -161,17 +161,27 @@ def verify_chain(
     return Verification(True, count, prev_seq, verified, prev_seq - last_checkpoint, witnessed_seq=witnessed_seq)
 
 
-def index_of(body: bytes) -> IndexColumns:
-    """The search columns an event row must carry, read from its body: occurred_at, actor, event_type, outcome,
-    category, subject, case_ref."""
-    document = json.loads(body)
-    actor = document.get("actor") or {}
+def index_matches(body: bytes, index: IndexColumns) -> bool:
+    """Whether the row's search columns say what its body says: each column must appear in the body as its own
+    key and value. Sound because the body is canonical JSON (sorted keys, compact, ASCII-escaped, so a quote inside
+    a string is escaped) in which each of these keys occurs once — and fast: no parse, one byte search each
+    (written out, not looped: this runs a million times in a verify)."""
+    occurred, user, event_type, outcome, category, subject, case_ref = index
+    j = _json_value
     return (
-        str(document.get("occurred_at")),
-        str(actor.get("user")),
-        str(document.get("event_type")),
-        str(document.get("outcome")),
-        document.get("category"),
-        document.get("subject"),
-        document.get("case_ref"),
+        b'"occurred_at":' + j(occurred) in body
+        and b'"event_type":' + j(event_type) in body
+        and b'"outcome":' + j(outcome) in body
+        and b'"user":' + j(user) in body
+        and b'"category":' + j(category) in body
+        and b'"subject":' + j(subject) in body
+        and b'"case_ref":' + j(case_ref) in body
     )
+
+
+def _json_value(value: str | None) -> bytes:
+    if value is None:
+        return b"null"
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return b'"' + value.encode("ascii") + b'"'
+    return json.dumps(value, ensure_ascii=True).encode("ascii")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import String, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from vault.audit._chain import Checkpoint, StoredEvent
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
@@ -75,7 +76,8 @@ def iter_events(
     columns: list[Any] = [AuditEventRow.seq, AuditEventRow.prev_hash, AuditEventRow.hash, AuditEventRow.body]
     if with_index:
         columns += [
-            AuditEventRow.occurred_at,
+            # the stored value itself: converting a million timestamps to datetimes and back costs seconds
+            type_coerce(AuditEventRow.occurred_at, _Raw()),
             AuditEventRow.actor,
             AuditEventRow.event_type,
             AuditEventRow.outcome,
@@ -91,12 +93,28 @@ def iter_events(
         for row in rows:
             index = None
             if with_index:
-                occurred = row[4].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-                index = (occurred, row[5], row[6], row[7], row[8], row[9], row[10])
+                index = (_utc_text(row[4]), row[5], row[6], row[7], row[8], row[9], row[10])
             yield StoredEvent(row[0], bytes(row[1]), bytes(row[2]), bytes(row[3]), index)
         if len(rows) < batch:
             return
         after = rows[-1][0]
+
+
+class _Raw(TypeDecorator[Any]):
+    """The column's value as the driver returns it (SQLite: text; PostgreSQL: a datetime)."""
+
+    impl = String
+    cache_ok = True
+
+
+def _utc_text(value: object) -> str:
+    """A stored timestamp in the event body's form, YYYY-MM-DDTHH:MM:SS.ffffffZ, without a strptime/strftime."""
+    if isinstance(value, str):  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff", in UTC (UTCDateTime binds UTC)
+        text = value if "." in value else value + ".000000"
+        return text.replace(" ", "T", 1) + "Z"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return str(value)
 
 
 def read_snapshot(session: Session) -> None:
