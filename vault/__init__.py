@@ -7,7 +7,7 @@ services take and return, the typed errors and the vocabularies. Packages and mo
 from vault._kit import Clock, SystemClock
 from vault.actor import Actor
 from vault.audit import AuditPage, AuditQuery, Reason, Tally, Verification, verify_export
-from vault.bootstrap import InitReport, check_policy_files, initialise, open_vault
+from vault.bootstrap import InitReport, check_policy_files, grant_service_role, initialise, open_vault
 from vault.cases import AdviceInput, CaseView, CausalLink, Conclusion, PublishedAdvice, Referral
 from vault.config import Settings
 from vault.crypto import new_ed25519_jwk
@@ -98,6 +98,7 @@ __all__ = [
     "VaultError",
     "Verification",
     "check_policy_files",
+    "grant_service_role",
     "import_lines",
     "initialise",
     "new_ed25519_jwk",

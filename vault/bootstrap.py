@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vault._kit import Clock, SystemClock, make_engine, make_sessionmaker, migrate
+from vault._kit import Clock, SystemClock, make_engine, make_sessionmaker, migrate, service_grants
+from vault._kit import grant_service_role as apply_grants
 from vault.access import AccessGuard, PolicyStore, read_policy_dir, violations_of
 from vault.actor import Actor
 from vault.audit._log import AuditLog
@@ -50,6 +51,18 @@ def open_vault(settings: Settings, clock: Clock | None = None) -> Vault:
         vault.close()
         raise
     return vault
+
+
+def grant_service_role(settings: Settings, role: str, schema: str = "public", *, apply: bool) -> list[str]:
+    """`kluis db grants`: the statements that make ``role`` the least-privileged service role (PostgreSQL), run
+    with the configured URL (the owner's) when ``apply``."""
+    if not apply:
+        return service_grants(role, schema)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        return apply_grants(engine, role, schema)
+    finally:
+        engine.dispose()
 
 
 def check_policy_files(settings: Settings, policy_dir: Path | None = None) -> tuple[str, ...]:

@@ -3,6 +3,18 @@
 from vault._kit.clock import Clock, SystemClock
 from vault._kit.db import make_engine, make_sessionmaker, writer_lock
 from vault._kit.migrations import migrate
+from vault._kit.privileges import grant_service_role, service_grants
 from vault._kit.sql import chunks, is_uuid
 
-__all__ = ["Clock", "SystemClock", "chunks", "is_uuid", "make_engine", "make_sessionmaker", "migrate", "writer_lock"]
+__all__ = [
+    "Clock",
+    "SystemClock",
+    "chunks",
+    "grant_service_role",
+    "is_uuid",
+    "make_engine",
+    "make_sessionmaker",
+    "migrate",
+    "service_grants",
+    "writer_lock",
+]
