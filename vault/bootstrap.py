@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vault._kit import Clock, SystemClock, make_engine, make_sessionmaker, migrate, service_grants
+from vault._kit import Clock, SystemClock, current_revision, make_engine, make_sessionmaker, migrate, service_grants
 from vault._kit import grant_service_role as apply_grants
 from vault.access import AccessGuard, PolicyStore, read_policy_dir, violations_of
 from vault.actor import Actor
@@ -16,6 +16,8 @@ from vault.config import Settings
 from vault.keys import KeyProvider, export_public_key, open_key_provider, prepare_key_provider
 from vault.keys._access import KEY_ACCESS
 from vault.vault import Dependencies, Vault
+
+_ROW_MACS_REVISION = "0005"  # the migration that gives assignments their MAC column
 
 
 @dataclass
@@ -30,12 +32,16 @@ def initialise(settings: Settings, operator: Actor, clock: Clock | None = None) 
     export_public_key(provider.audit_public_key(), settings.audit_public_key_file)
     engine = make_engine(settings.effective_database_url, foreign_keys=False)
     try:
+        before = current_revision(engine)
         migrate(engine)
     finally:
         engine.dispose()
     vault = _assemble(settings, provider, clock or SystemClock())
     try:
         changed = vault.policy.load(operator, read_policy_dir(settings.effective_policy_dir))
+        if before is not None and before < _ROW_MACS_REVISION:
+            # Only in the run that adds row MACs: a row inserted without one later must stay without one.
+            vault._deps.guard.seal_unsealed_assignments(operator)
     finally:
         vault.close()
     return InitReport(created, changed)

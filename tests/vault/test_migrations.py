@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from vault import Settings
 from vault._kit import make_engine, migrate
 
 
@@ -79,3 +80,43 @@ def test_the_service_engine_enforces_foreign_keys_after_a_migration(database_url
             )
     finally:
         engine.dispose()
+
+
+def test_the_upgrade_to_row_macs_seals_existing_assignments_once(settings: Settings) -> None:
+    from datetime import timedelta
+
+    from tests.conftest import OPERATOR, actor
+    from tests.harness import open_harness
+    from vault import Category, NewRecord, Purpose, initialise
+
+    engine = make_engine(settings.effective_database_url, foreign_keys=False)
+    migrate(engine, "0004")
+    with engine.begin() as connection:  # an assignment made before row MACs
+        connection.execute(
+            sa.text(
+                "INSERT INTO case_assignments (organisation, case_ref, user_id, role, relation, starts_at, created_by) "
+                "VALUES ('default', 'C-1', 'dr.a', 'medical_adviser', 'assigned', :t, 'op')"
+            ),
+            {"t": datetime.now(UTC) - timedelta(days=1)},
+        )
+    engine.dispose()
+    initialise(settings, OPERATOR)  # migrates to head and seals it, audited
+    kluis = open_harness(settings)
+    try:
+        new = NewRecord(
+            subject_ref="S-1",
+            case_ref="C-1",
+            category=Category.HEALTH,
+            kind="medical_report",
+            fields={"summary": "x"},
+            source="GP",
+            purpose=Purpose.CLAIM_ASSESSMENT,
+        )
+        assert kluis.vault.records.create(actor("dr.a", "medical_adviser"), new)
+        with kluis.engine.connect() as connection:
+            sealed = connection.scalar(
+                sa.text("SELECT count(*) FROM audit_events WHERE event_type = 'assignment.seal'")
+            )
+        assert sealed == 1
+    finally:
+        kluis.close()

@@ -2,7 +2,7 @@
 
 from vault._kit.clock import Clock, SystemClock
 from vault._kit.db import make_engine, make_sessionmaker, writer_lock
-from vault._kit.migrations import migrate
+from vault._kit.migrations import current_revision, migrate
 from vault._kit.privileges import grant_service_role, service_grants
 from vault._kit.sql import chunks, is_uuid
 
@@ -10,6 +10,7 @@ __all__ = [
     "Clock",
     "SystemClock",
     "chunks",
+    "current_revision",
     "grant_service_role",
     "is_uuid",
     "make_engine",

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import NoReturn, TypeVar
+from datetime import datetime
+from typing import NoReturn, Protocol, TypeVar
 
 import structlog
 from sqlalchemy import Engine
@@ -27,7 +28,9 @@ from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
 from vault.access._policy_store import PolicyStore
 from vault.access._relations import Relations, no_relation, relations_to_cases
+from vault.access._repository import AssignmentRow
 from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles, request_for_held
+from vault.access._row_macs import RowMacProvider, RowMacs, assignment_message
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
 from vault.audit import About, Checkpoint, EventType, Outcome, Reason, events
@@ -108,7 +111,22 @@ class Work:
         """Look up the relations to many cases at once (bulk import): one query per 500 cases."""
         wanted = set(case_refs) - self._relations.keys()
         if wanted:
-            self._relations.update(relations_to_cases(self.session, self.actor, wanted, self.now))
+            unsealed: list[AssignmentRow] = []
+            macs = self._guard._row_macs
+            found = relations_to_cases(
+                self.session,
+                self.actor,
+                wanted,
+                self.now,
+                sealed=lambda row: macs.valid(_message(row), row.mac),
+                unsealed=unsealed,
+            )
+            self._relations.update(found)
+            for row in unsealed:  # it granted nothing; the security officer hears of it with this unit's events
+                about = About(object_type="assignment", case_ref=row.case_ref, target=f"assignment:{row.id}")
+                self._pending.append(
+                    _Pending(EventType.INTEGRITY_ALERT, "denied", about, None, None, Reason.MAC_INVALID)
+                )
 
     def check(
         self, resource: Category | Resource, action: Action, purpose: Purpose, case_ref: str | None = None
@@ -178,6 +196,29 @@ class Work:
             _Pending(event_type, "denied", about, None if purpose is None else purpose.value, None, reason)
         )
         raise _Refusal(error)
+
+    def assignment_mac(
+        self,
+        grant: Grant,
+        *,
+        case_ref: str,
+        user_id: str,
+        role: str,
+        relation: str,
+        starts_at: datetime,
+        ends_at: datetime | None,
+        revoked_at: datetime | None = None,
+    ) -> bytes:
+        """The MAC of an assignment row this unit's grant allows writing (vault/access/_row_macs.py)."""
+        self._require_open()
+        if grant._work is not self or grant.target.resource not in (Resource.ASSIGNMENTS, Resource.UNIT_ASSIGNMENTS):
+            raise PermissionError("this grant is not for an assignment")
+        if grant.target.case_ref != case_ref:
+            raise PermissionError("this grant is for another case")
+        message = assignment_message(
+            self.actor.organisation, case_ref, user_id, role, relation, starts_at, ends_at, revoked_at
+        )
+        return self._guard._row_macs.sign(message)
 
     def seal_each(self, items: Sequence[tuple[Grant, FieldsToSeal]]) -> list[dict[str, tuple[str, bytes]] | None]:
         """Seal many records' fields with one key lookup; None where the scope was erased (that event says so)."""
@@ -303,6 +344,16 @@ class Work:
         self.signed = self._guard._audit_log.append(self.session, built)
 
 
+class _Provider(Wrapper, RowMacProvider, Protocol):
+    """What the guard needs of the key provider: wrapping data keys and sealing rows."""
+
+
+def _message(row: AssignmentRow) -> bytes:
+    return assignment_message(
+        row.organisation, row.case_ref, row.user_id, row.role, row.relation, row.starts_at, row.ends_at, row.revoked_at
+    )
+
+
 class AccessGuard:
     """Decides, audits, and issues grants. Built once per process (vault.bootstrap) from the dependency bundle."""
 
@@ -312,7 +363,7 @@ class AccessGuard:
         sessions: sessionmaker[Session],
         policies: PolicyStore,
         audit_log: AuditLog,
-        provider: Wrapper,
+        provider: _Provider,
         clock: Clock,
         witness: Witness | None = None,
     ) -> None:
@@ -322,6 +373,7 @@ class AccessGuard:
         self._audit_log = audit_log
         # The only holder of data keys and of the key access that unwraps them: reached through grants.
         self._data_keys = DataKeys(provider, KEY_ACCESS)
+        self._row_macs = RowMacs(provider)
         self.clock = clock
         self._witness = witness
 
@@ -370,6 +422,19 @@ class AccessGuard:
         if refusal is not None:
             raise refusal
         return result
+
+    def seal_unsealed_assignments(self, actor: Actor) -> int:
+        """Give rows from before row MACs their MAC (the upgrade across migration 0005, run by `kluis init`):
+        decided as managing assignments, audited as `assignment.seal`."""
+
+        def operation(work: Work) -> int:
+            rows = repository.unsealed_assignments(work.session)
+            target = Target(Resource.ASSIGNMENTS, About(target=f"{len(rows)} rows"))
+            work.authorize(EventType.ASSIGNMENT_SEAL, Action.MANAGE, Purpose.ADMINISTRATION, target)
+            repository.set_assignment_macs(work.session, {row.id: self._row_macs.sign(_message(row)) for row in rows})
+            return len(rows)
+
+        return self.run(actor, operation)
 
     def would_allow(self, actor: Actor, resource: Resource, action: Action, purpose: Purpose) -> bool:
         """What the policy would decide for a resource that is not about a case, without an event: for reviews of

@@ -3,12 +3,13 @@ DELEGATED beats NONE). Read on every decision, so a revocation holds from the ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from vault.access import _repository as repository
+from vault.access._repository import AssignmentRow
 from vault.actor import Actor
 from vault.vocabulary import Relation, Role
 
@@ -20,7 +21,16 @@ def no_relation(actor: Actor) -> Relations:
     return dict.fromkeys(actor.known_roles(), Relation.NONE)
 
 
-def relations_to_cases(session: Session, actor: Actor, case_refs: Iterable[str], now: datetime) -> dict[str, Relations]:
+def relations_to_cases(
+    session: Session,
+    actor: Actor,
+    case_refs: Iterable[str],
+    now: datetime,
+    sealed: Callable[[AssignmentRow], bool] = lambda row: True,
+    unsealed: list[AssignmentRow] | None = None,
+) -> dict[str, Relations]:
+    """Each held role's relation to each case. ``sealed`` says whether a row's MAC holds; a row for which it does
+    not grants nothing and is added to ``unsealed`` (for the caller's integrity alert)."""
     cases = set(case_refs)
     result = {case: no_relation(actor) for case in cases}
     roles = actor.known_roles()
@@ -34,8 +44,12 @@ def relations_to_cases(session: Session, actor: Actor, case_refs: Iterable[str],
         roles=[role.value for role in roles],
         now=now,
     )
-    for case, role_name, relation_name in rows:
-        relations, role, relation = result[case], Role(role_name), Relation(relation_name)
+    for row in rows:
+        if not sealed(row):
+            if unsealed is not None:
+                unsealed.append(row)
+            continue
+        relations, role, relation = result[row.case_ref], Role(row.role), Relation(row.relation)
         if relation is Relation.ASSIGNED or relations[role] is Relation.NONE:
             relations[role] = relation
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -15,15 +16,45 @@ from vault.access._target import SealedField
 from vault.models import CaseAssignment, PolicyRule, Record, RecordField
 
 
+@dataclass(frozen=True, slots=True)
+class AssignmentRow:
+    """A live assignment as stored: its decisive columns and the MAC that seals them."""
+
+    id: int
+    organisation: str
+    case_ref: str
+    user_id: str
+    role: str
+    relation: str
+    starts_at: datetime
+    ends_at: datetime | None
+    revoked_at: datetime | None
+    mac: bytes | None
+
+
+_ASSIGNMENT_COLUMNS = (
+    CaseAssignment.id,
+    CaseAssignment.organisation,
+    CaseAssignment.case_ref,
+    CaseAssignment.user_id,
+    CaseAssignment.role,
+    CaseAssignment.relation,
+    CaseAssignment.starts_at,
+    CaseAssignment.ends_at,
+    CaseAssignment.revoked_at,
+    CaseAssignment.mac,
+)
+
+
 def assignment_rows(
     session: Session, *, organisation: str, user_id: str, case_refs: Iterable[str], roles: Sequence[str], now: datetime
-) -> list[tuple[str, str, str]]:
-    """(case, role, relation) of the user's live assignments on these cases: one indexed query per 500 cases."""
-    found: list[tuple[str, str, str]] = []
+) -> list[AssignmentRow]:
+    """The user's live assignments on these cases: one indexed query per 500 cases."""
+    found: list[AssignmentRow] = []
     if not roles:
         return found
     for chunk in chunks(case_refs):
-        query = select(CaseAssignment.case_ref, CaseAssignment.role, CaseAssignment.relation).where(
+        query = select(*_ASSIGNMENT_COLUMNS).where(
             CaseAssignment.user_id == user_id,
             CaseAssignment.organisation == organisation,
             CaseAssignment.case_ref.in_(chunk) if len(chunk) > 1 else CaseAssignment.case_ref == chunk[0],
@@ -32,8 +63,27 @@ def assignment_rows(
             or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > now),
             CaseAssignment.role.in_(list(roles)),
         )
-        found.extend((case, role, relation) for case, role, relation in session.execute(query))
+        found.extend(_assignment(row) for row in session.execute(query))
     return found
+
+
+def _assignment(row: Any) -> AssignmentRow:
+    mac = None if row[9] is None else bytes(row[9])
+    return AssignmentRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], mac)
+
+
+def unsealed_assignments(session: Session) -> list[AssignmentRow]:
+    """Assignments without a MAC (rows from before migration 0005)."""
+    query = select(*_ASSIGNMENT_COLUMNS).where(CaseAssignment.mac.is_(None)).order_by(CaseAssignment.id)
+    return [_assignment(row) for row in session.execute(query)]
+
+
+def set_assignment_macs(session: Session, macs: dict[int, bytes]) -> None:
+    if not macs:
+        return
+    table = CaseAssignment.__table__
+    statement = update(table).where(table.c.id == bindparam("b_id")).values(mac=bindparam("b_mac"))
+    session.execute(statement, [{"b_id": key, "b_mac": mac} for key, mac in macs.items()])
 
 
 def policy_rules(session: Session) -> list[Rule]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CursorResult, insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from vault.models import CaseAssignment
@@ -22,6 +22,7 @@ def add_assignment(
     starts_at: datetime,
     ends_at: datetime | None,
     created_by: str,
+    mac: bytes,
 ) -> int:
     result = session.execute(
         insert(CaseAssignment).returning(CaseAssignment.id),
@@ -35,6 +36,7 @@ def add_assignment(
                 "starts_at": starts_at,
                 "ends_at": ends_at,
                 "created_by": created_by,
+                "mac": mac,
             }
         ],
     )
@@ -43,7 +45,9 @@ def add_assignment(
 
 def revoke_assignments(
     session: Session, *, organisation: str, case_ref: str, user_id: str, role: Role, now: datetime
-) -> int:
+) -> list[tuple[int, str, datetime, datetime | None]]:
+    """Mark the user's live assignments in this role on the case revoked; returns (id, relation, starts, ends) of
+    each, for their new MACs."""
     result = session.execute(
         update(CaseAssignment)
         .where(
@@ -54,6 +58,14 @@ def revoke_assignments(
             CaseAssignment.revoked_at.is_(None),
         )
         .values(revoked_at=now)
+        .returning(CaseAssignment.id, CaseAssignment.relation, CaseAssignment.starts_at, CaseAssignment.ends_at)
     )
-    assert isinstance(result, CursorResult)  # an UPDATE always yields one
-    return int(result.rowcount)
+    return [(int(i), str(rel), start, end) for i, rel, start, end in result]
+
+
+def set_macs(session: Session, macs: dict[int, bytes]) -> None:
+    if not macs:
+        return
+    table = CaseAssignment.__table__
+    statement = update(table).where(table.c.id == bindparam("b_id")).values(mac=bindparam("b_mac"))
+    session.execute(statement, [{"b_id": key, "b_mac": mac} for key, mac in macs.items()])

@@ -36,8 +36,17 @@ class AssignmentService:
             starts = starts_at or work.now
             if ends_at is not None and ends_at <= starts:
                 raise InvalidInput("an assignment needs an end after its start")
-            work.authorize(
+            grant = work.authorize(
                 EventType.ASSIGNMENT_CREATE, Action.MANAGE, Purpose.ADMINISTRATION, _target(case_ref, user_id, role)
+            )
+            mac = work.assignment_mac(
+                grant,
+                case_ref=case_ref,
+                user_id=user_id,
+                role=role.value,
+                relation=relation.value,
+                starts_at=starts,
+                ends_at=ends_at,
             )
             return repository.add_assignment(
                 work.session,
@@ -49,6 +58,7 @@ class AssignmentService:
                 starts_at=starts,
                 ends_at=ends_at,
                 created_by=work.actor.user,
+                mac=mac,
             )
 
         return self._guard.run(actor, operation)
@@ -57,10 +67,10 @@ class AssignmentService:
         """End a user's assignments on a case in one role; returns how many were live."""
 
         def operation(work: Work) -> int:
-            work.authorize(
+            grant = work.authorize(
                 EventType.ASSIGNMENT_REVOKE, Action.MANAGE, Purpose.ADMINISTRATION, _target(case_ref, user_id, role)
             )
-            return repository.revoke_assignments(
+            revoked = repository.revoke_assignments(
                 work.session,
                 organisation=work.actor.organisation,
                 case_ref=case_ref,
@@ -68,6 +78,22 @@ class AssignmentService:
                 role=role,
                 now=work.now,
             )
+            # the revocation is sealed too: a revoked_at set back to NULL would fail the MAC
+            macs = {
+                row_id: work.assignment_mac(
+                    grant,
+                    case_ref=case_ref,
+                    user_id=user_id,
+                    role=role.value,
+                    relation=relation,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    revoked_at=work.now,
+                )
+                for row_id, relation, starts_at, ends_at in revoked
+            }
+            repository.set_macs(work.session, macs)
+            return len(revoked)
 
         return self._guard.run(actor, operation)
 

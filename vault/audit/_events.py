@@ -37,6 +37,8 @@ class EventType(StrEnum):
     KEYS_ROTATE = "keys.rotate"
     KEYS_MIGRATE = "keys.migrate"
     POLICY_LOAD = "policy.load"
+    ASSIGNMENT_SEAL = "assignment.seal"  # sealing rows from before row MACs
+    INTEGRITY_ALERT = "integrity.alert"  # a row that grants access failed its MAC
     AUTH_TOKEN = "auth.token"
 
 
@@ -44,6 +46,7 @@ class Reason(StrEnum):
     """Why an event ended as it did: codes only, never text from a request."""
 
     POLICY = "policy"  # the policy refused
+    MAC_INVALID = "mac_invalid"  # a row that grants access does not carry its MAC
     NOT_FOUND = "not_found"
     ALREADY_REFERRED = "already_referred"
     NO_CATEGORY_VISIBLE = "no_category_visible"
@@ -104,6 +107,8 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.KEYS_ROTATE: ("E", "keys"),
     EventType.KEYS_MIGRATE: ("E", "keys"),
     EventType.POLICY_LOAD: ("U", "policy"),
+    EventType.ASSIGNMENT_SEAL: ("U", "assignment"),
+    EventType.INTEGRITY_ALERT: ("E", "assignment"),
     EventType.AUTH_TOKEN: ("E", "session"),
 }
 

@@ -7,9 +7,11 @@ import base64
 import os
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hmac import HMAC
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from vault.errors import DecryptionFailed
@@ -50,6 +52,18 @@ class Aead:
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("key material cannot be pickled")
+
+
+def derive_subkey(secret: bytes, info: bytes) -> bytes:
+    """A 32-byte key for one purpose (``info``) from a secret held for another: HKDF-SHA256."""
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(secret)
+
+
+def mac_sha256(key: bytes, message: bytes) -> bytes:
+    """HMAC-SHA256."""
+    signer = HMAC(key, hashes.SHA256())
+    signer.update(message)
+    return signer.finalize()
 
 
 def derive_key_from_secret(secret: bytes, salt: bytes, *, n: int, r: int, p: int) -> bytes:

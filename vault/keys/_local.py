@@ -11,7 +11,14 @@ from typing import Any
 import structlog
 
 from vault.crypto import WrapContext
-from vault.crypto._primitives import Aead, Ed25519Signer, derive_key_from_secret, random_bytes
+from vault.crypto._primitives import (
+    Aead,
+    Ed25519Signer,
+    derive_key_from_secret,
+    derive_subkey,
+    mac_sha256,
+    random_bytes,
+)
 from vault.errors import ConfigurationError, DecryptionFailed, KeyUnavailable
 from vault.keys._access import KeyAccess, require
 from vault.keys._files import atomic_write, b64, unb64
@@ -33,6 +40,7 @@ class LocalKeyring:
         self._lock = threading.Lock()
         self._payload: dict[str, Any] = {}
         self._keks: dict[tuple[str, int], Aead] = {}
+        self._row_mac_key: bytes | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     @classmethod
@@ -118,6 +126,14 @@ class LocalKeyring:
     def audit_signer(self, access: KeyAccess) -> Signer:
         require(access)
         return Ed25519Signer(unb64(self._payload["audit_signing_key"]))
+
+    def row_mac(self, message: bytes, access: KeyAccess) -> bytes:
+        """HMAC-SHA256 under a key derived (HKDF) from the keyring's signing secret for this one purpose, so a
+        keyring made before row MACs needs no new member."""
+        require(access)
+        if self._row_mac_key is None:
+            self._row_mac_key = derive_subkey(unb64(self._payload["audit_signing_key"]), b"kluis.row-mac.v1")
+        return mac_sha256(self._row_mac_key, message)
 
     def audit_public_key(self) -> bytes:
         return Ed25519Signer(unb64(self._payload["audit_signing_key"])).public_key()

@@ -36,6 +36,10 @@ class KeyProvider(Protocol):
 
     def audit_signer(self, access: KeyAccess) -> Signer: ...
 
+    def row_mac(self, message: bytes, access: KeyAccess) -> bytes:
+        """A MAC over a row that grants access (an assignment), under a key that never leaves the provider."""
+        ...
+
     def audit_public_key(self) -> bytes:
         """The public half of the audit signer (no key access needed: it verifies, never signs)."""
         ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vault.models._base import Base, Seq, Timestamp
@@ -38,6 +38,7 @@ class CaseAssignment(Base):
     starts_at: Mapped[datetime] = mapped_column(Timestamp)
     ends_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # vault/access/_row_macs.py
     created_by: Mapped[str] = mapped_column(String(128))
 
 

@@ -1,0 +1,82 @@
+"""Rows that grant access carry a MAC: an assignment inserted, edited or un-revoked in the database grants nothing,
+and the attempt raises an integrity alert (the insider issue's finding 4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import OPERATOR, actor
+from tests.harness import Harness
+from vault import Category, NewRecord, NotFound, Purpose, Role
+
+ADVISER = actor("dr.jansen", "medical_adviser")
+
+
+def _events(kluis: Harness) -> list[dict[str, Any]]:
+    with kluis.sessions() as session:
+        rows = session.execute(sa.text("SELECT body FROM audit_events ORDER BY seq")).scalars()
+        return [json.loads(bytes(b)) for b in rows]
+
+
+@pytest.fixture
+def stored(kluis: Harness) -> str:
+    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    new = NewRecord(
+        subject_ref="CUST-1",
+        case_ref="CLAIM-1",
+        category=Category.HEALTH,
+        kind="medical_report",
+        fields={"summary": "CANARY-MAC"},
+        source="GP",
+        purpose=Purpose.CLAIM_ASSESSMENT,
+    )
+    return kluis.vault.records.create(ADVISER, new).record_id
+
+
+def test_an_assignment_inserted_in_the_database_grants_nothing_and_alerts(kluis: Harness, stored: str) -> None:
+    intruder = actor("mallory", "medical_adviser")
+    with kluis.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO case_assignments (organisation, case_ref, user_id, role, relation, starts_at, created_by) "
+                "VALUES ('default', 'CLAIM-1', 'mallory', 'medical_adviser', 'assigned', :t, 'dba')"
+            ),
+            {"t": datetime.now(UTC) - timedelta(hours=1)},
+        )
+    with pytest.raises(NotFound):
+        kluis.vault.records.read(intruder, stored, Purpose.CLAIM_ASSESSMENT)
+    alert = [e for e in _events(kluis) if e["event_type"] == "integrity.alert"]
+    assert len(alert) == 1 and alert[0]["reason"] == "mac_invalid" and alert[0]["case_ref"] == "CLAIM-1"
+
+
+def test_an_assignment_copied_to_another_user_grants_nothing(kluis: Harness, stored: str) -> None:
+    with kluis.engine.begin() as connection:  # the real row's MAC, moved onto mallory
+        connection.execute(sa.text("UPDATE case_assignments SET user_id = 'mallory'"))
+    with pytest.raises(NotFound):
+        kluis.vault.records.read(actor("mallory", "medical_adviser"), stored, Purpose.CLAIM_ASSESSMENT)
+
+
+def test_a_revocation_undone_in_the_database_grants_nothing(kluis: Harness, stored: str) -> None:
+    kluis.vault.assignments.revoke(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    with kluis.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE case_assignments SET revoked_at = NULL"))
+    with pytest.raises(NotFound):
+        kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
+    assert _events(kluis)[-2]["event_type"] == "integrity.alert"
+
+
+def test_an_end_date_moved_in_the_database_grants_nothing(kluis: Harness, stored: str) -> None:
+    with kluis.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE case_assignments SET ends_at = :t"), {"t": datetime.now(UTC) + timedelta(1)})
+    with pytest.raises(NotFound):
+        kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
+
+
+def test_sealed_assignments_still_grant_what_they_say(kluis: Harness, stored: str) -> None:
+    assert kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT).fields == {"summary": "CANARY-MAC"}
+    assert not [e for e in _events(kluis) if e["event_type"] == "integrity.alert"]
