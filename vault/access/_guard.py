@@ -373,7 +373,7 @@ class AccessGuard:
         self._audit_log = audit_log
         # The only holder of data keys and of the key access that unwraps them: reached through grants.
         self._data_keys = DataKeys(provider, KEY_ACCESS)
-        self._row_macs = RowMacs(provider)
+        self._row_macs = RowMacs(provider, KEY_ACCESS)
         self.clock = clock
         self._witness = witness
 

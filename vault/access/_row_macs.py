@@ -15,9 +15,7 @@ from __future__ import annotations
 import hmac
 import struct
 from datetime import UTC, datetime
-from typing import Protocol
-
-from vault.keys._access import KEY_ACCESS, KeyAccess
+from typing import Any, Protocol
 
 _LABEL = b"kluis.row.assignment"
 _VERSION = 1
@@ -25,7 +23,7 @@ _U16 = struct.Struct(">H").pack
 
 
 class RowMacProvider(Protocol):
-    def row_mac(self, message: bytes, access: KeyAccess) -> bytes: ...
+    def row_mac(self, message: bytes, access: Any) -> bytes: ...
 
 
 def _when(moment: datetime | None) -> str:
@@ -50,11 +48,14 @@ def assignment_message(
 
 
 class RowMacs:
-    def __init__(self, provider: RowMacProvider) -> None:
+    """Signs and checks row MACs with the key access the guard hands it (it holds the only one)."""
+
+    def __init__(self, provider: RowMacProvider, access: object) -> None:
         self._provider = provider
+        self._access = access
 
     def sign(self, message: bytes) -> bytes:
-        return self._provider.row_mac(message, KEY_ACCESS)
+        return self._provider.row_mac(message, self._access)
 
     def valid(self, message: bytes, mac: bytes | None) -> bool:
         return mac is not None and hmac.compare_digest(self.sign(message), mac)
