@@ -79,7 +79,11 @@ def check_policy_files(settings: Settings, policy_dir: Path | None = None) -> tu
 
 
 def _assemble(settings: Settings, provider: KeyProvider, clock: Clock) -> Vault:
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(
+        settings.effective_database_url,
+        lock_timeout_seconds=settings.database_lock_timeout_seconds,
+        statement_timeout_seconds=settings.database_statement_timeout_seconds,
+    )
     sessions = make_sessionmaker(engine)
     # Long reads (audit verify, export) must not take SQLite's write lock (see vault._kit.db).
     read_sessions = make_sessionmaker(engine, read_only=True)

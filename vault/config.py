@@ -36,6 +36,13 @@ class Settings(BaseSettings):
         default=None, description="append-only file of signed heads, outside the database (default: in the data dir)"
     )
 
+    database_lock_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="PostgreSQL: longest wait for a lock before the request fails (503)"
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=120.0, gt=0, le=3600, description="PostgreSQL: longest single statement (a verify page, a batch)"
+    )
+
     # HTTP service
     oidc_issuer: str | None = None
     oidc_audience: str | None = None

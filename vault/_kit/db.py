@@ -10,14 +10,39 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    foreign_keys: bool = True,
+    lock_timeout_seconds: float | None = None,
+    statement_timeout_seconds: float | None = None,
+    **kwargs: Any,
+) -> Engine:
     """An engine for the URL. ``foreign_keys=False`` only for schema migrations on SQLite, whose batch mode
-    rebuilds tables that other tables' foreign keys point at (checked with foreign_key_check afterwards)."""
+    rebuilds tables that other tables' foreign keys point at (checked with foreign_key_check afterwards).
+
+    On PostgreSQL the timeouts bound how long a request waits for a lock (the audit head, a row) or runs a
+    statement: a lock held elsewhere must not pin every worker forever; the request fails closed (503) instead."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine, foreign_keys=foreign_keys)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    settings = {
+        name: f"{int(seconds * 1000)}ms"
+        for name, seconds in (("lock_timeout", lock_timeout_seconds), ("statement_timeout", statement_timeout_seconds))
+        if seconds
+    }
+    if settings:
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                for name, value in settings.items():
+                    cursor.execute(f"SET {name} = '{value}'")  # names and values are ours, not input
+            dbapi_connection.commit()
+
+    return engine
 
 
 _SQLITE_WRITERS: dict[str, threading.Lock] = {}
