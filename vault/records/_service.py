@@ -70,18 +70,7 @@ class RecordService:
         """Decrypt a record for an allowed requester. Denied and unknown records are audited and refused."""
 
         def operation(work: Work) -> RecordView:
-            found = (
-                repository.get_record(work.session, work.actor.organisation, record_id) if is_uuid(record_id) else None
-            )
-            if found is None:
-                work.refuse(
-                    EventType.RECORD_READ,
-                    About(object_type="record"),
-                    Reason.NOT_FOUND,
-                    NotFound("no such record"),
-                    purpose=purpose,
-                )
-            record, reference = found
+            record, reference = _find(work, record_id, EventType.RECORD_READ, purpose)
             grant = work.authorize(
                 EventType.RECORD_READ, Action.READ, purpose, _target(record, reference), hide_unless_visible=True
             )
@@ -128,18 +117,7 @@ class RecordService:
         """Seal new values for some fields of a record (others stay), audited with the field names."""
 
         def operation(work: Work) -> RecordView:
-            found = (
-                repository.get_record(work.session, work.actor.organisation, record_id) if is_uuid(record_id) else None
-            )
-            if found is None:
-                work.refuse(
-                    EventType.RECORD_UPDATE,
-                    About(object_type="record"),
-                    Reason.NOT_FOUND,
-                    NotFound("no such record"),
-                    purpose=purpose,
-                )
-            record, reference = found
+            record, reference = _find(work, record_id, EventType.RECORD_UPDATE, purpose)
             target = _target(record, reference, tuple(fields))
             grant = work.authorize(EventType.RECORD_UPDATE, Action.UPDATE, purpose, target, hide_unless_visible=True)
             sealed = grant.seal(
@@ -187,6 +165,15 @@ def _seal_and_store(work: Work, grants: list[Grant | None], allowed: list[tuple[
     repository.add_records(work.session, rows["records"], rows["fields"], rows["references"])
     created = [None if g is None else created_by_grant.get(id(g)) for g in grants]
     return BatchResult(created, frozenset(i for i, g in enumerate(grants) if g is not None and id(g) in erased))
+
+
+def _find(work: Work, record_id: str, event_type: EventType, purpose: Purpose) -> tuple[Record, str]:
+    """The record and its reference, or a refusal (audited, without identifiers) when there is none to find."""
+    found = repository.get_record(work.session, work.actor.organisation, record_id) if is_uuid(record_id) else None
+    if found is None:
+        about = About(object_type="record")
+        work.refuse(event_type, about, Reason.NOT_FOUND, NotFound("no such record"), purpose=purpose)
+    return found
 
 
 def _subjects(work: Work, refs: Sequence[str]) -> dict[str, str]:
