@@ -156,7 +156,9 @@ def run(database_url: str | None, sizes: tuple[int, ...]) -> Section:
         f"relation lookup p50 ×{large.lookup_p50 / small.lookup_p50:.2f} (target ≤ 1.5×). The decision is the Casbin "
         "verdict for a DecisionRequest (each held role with its relation to the case, category, action, purpose and "
         "the request's conditions), memoized per loaded policy; the relation comes from one indexed query on "
-        "case_assignments, which is what grows with the number of assignments."
+        "case_assignments, which is what grows with the number of assignments. The lookup timed here is that query "
+        "and its rows; the guard also checks each row's MAC (vault/access/_row_macs.py), which it leaves out (the "
+        "seeded rows carry none)."
     )
     section.notes.append(
         "A decision is timed as the guard makes one (Work.check): build the DecisionRequest (a NamedTuple) from the "
