@@ -10,6 +10,7 @@ from vault.access._policy_service import PolicyService
 from vault.access._policy_store import PolicyStore
 from vault.access._refusals import TokenRefusals
 from vault.access._repository import policy_rules, replace_policy_rules
+from vault.access._repository import sealed_fields as stored_fields
 from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
 from vault.access._target import FieldsToSeal, SealedField, SealedRecord, Target
 
@@ -34,6 +35,7 @@ __all__ = [
     "policy_rules",
     "read_policy_dir",
     "replace_policy_rules",
+    "stored_fields",
     "violations",
     "violations_of",
 ]

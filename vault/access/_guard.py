@@ -18,7 +18,7 @@ from typing import NoReturn, Protocol, TypeVar
 
 import structlog
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault._kit import Clock, writer_lock
@@ -27,9 +27,10 @@ from vault.access import _repository as repository
 from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
 from vault.access._policy_store import PolicyStore
-from vault.access._relations import Relations, no_relation, relations_to_cases
+from vault.access._relations import no_relation, relations_to_cases
 from vault.access._repository import AssignmentRow
 from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles, request_for_held
+from vault.access._retry import retrying_conflicts
 from vault.access._row_macs import RowMacProvider, RowMacs, assignment_message
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
@@ -93,23 +94,16 @@ class Work:
         self.now = guard.clock.now()
         self._policy = policy
         self._pending: list[_Pending] = []
-        self._relations: dict[str, Relations] = {}
+        # each case's held roles in canonical order, looked up once per unit (None: not about a case)
         self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(actor))}
         self._keys_used: dict[str, DataKey] = {}
         self._state = "open"
         self.signed: list[Checkpoint] = []  # checkpoints this unit's append signed (for the witness, after commit)
 
     # -- deciding ------------------------------------------------------------------------------------------------
-    def relations(self, case_ref: str | None) -> Relations:
-        if case_ref is None:
-            return no_relation(self.actor)
-        if case_ref not in self._relations:
-            self.preload_relations([case_ref])
-        return self._relations[case_ref]
-
     def preload_relations(self, case_refs: Sequence[str]) -> None:
         """Look up the relations to many cases at once (bulk import): one query per 500 cases."""
-        wanted = set(case_refs) - self._relations.keys()
+        wanted = set(case_refs) - self._held.keys()
         if wanted:
             unsealed: list[AssignmentRow] = []
             macs = self._guard._row_macs
@@ -121,7 +115,7 @@ class Work:
                 sealed=lambda row: macs.valid(_message(row), row.mac),
                 unsealed=unsealed,
             )
-            self._relations.update(found)
+            self._held.update((case, held_roles(relations)) for case, relations in found.items())
             for row in unsealed:  # it granted nothing; the security officer hears of it with this unit's events
                 about = About(object_type="assignment", case_ref=row.case_ref, target=f"assignment:{row.id}")
                 self._pending.append(
@@ -132,9 +126,9 @@ class Work:
         self, resource: Category | Resource, action: Action, purpose: Purpose, case_ref: str | None = None
     ) -> Decision:
         """What the policy says, without an event: for choosing between views. Whatever is then done is authorized."""
-        held = self._held.get(case_ref)
-        if held is None:
-            held = self._held[case_ref] = held_roles(self.relations(case_ref))
+        if case_ref is not None and case_ref not in self._held:
+            self.preload_relations([case_ref])
+        held = self._held[case_ref]
         return self._policy.decide(request_for_held(held, resource, action, purpose, self.actor.auth_strength))
 
     def authorize(
@@ -180,11 +174,9 @@ class Work:
         decisions = {r: self.check(r, action, purpose, about.case_ref) for r in resources}
         allowed = [r for r in resources if decisions[r].allowed]
         rule = "; ".join(decisions[r].rule for r in allowed) or decisions[resources[0]].rule
-        pending = self._note(
-            event_type, Decision(bool(allowed), rule), purpose, about, reason=None if allowed else Reason.POLICY
-        )
+        reason = None if allowed else Reason.NO_CATEGORY_VISIBLE
+        pending = self._note(event_type, Decision(bool(allowed), rule), purpose, about, reason=reason)
         if not allowed:
-            pending.reason = Reason.NO_CATEGORY_VISIBLE
             raise _Refusal(NotFound("no such case"))
         return {r: Grant(_MINT, self, pending, decisions[r], Target(r, about), action, purpose) for r in allowed}
 
@@ -391,14 +383,8 @@ class AccessGuard:
         the loser's transaction rolls back whole and runs again, and then finds the winner's rows.
         ``decide_with``: the policy to decide with instead of the stored one (only for loading the very first policy).
         """
-        attempts = _CONFLICT_RETRIES + 1 if retry_conflicts else 1
-        for attempt in range(attempts):
-            try:
-                return self._run_once(actor, operation, decide_with)
-            except AuditUnavailable as exc:
-                if attempt == attempts - 1 or not isinstance(exc.__cause__, IntegrityError):
-                    raise
-        raise AssertionError("unreachable")
+        retries = _CONFLICT_RETRIES if retry_conflicts else 0
+        return retrying_conflicts(lambda: self._run_once(actor, operation, decide_with), retries)
 
     def _run_once(self, actor: Actor, operation: Callable[[Work], T], decide_with: Policy | None) -> T:
         refusal: VaultError | None = None

@@ -11,21 +11,21 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import partial
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vault._kit import Clock
 from vault.access import _repository as repository
 from vault.access._grant import Grant
+from vault.access._retry import retrying_conflicts
 from vault.audit import EventType
 from vault.crypto import FieldContext
 from vault.crypto._data_keys import DataKey, DataKeys, KeyScope
-from vault.errors import AuditUnavailable, DecryptionFailed, KeyUnavailable
+from vault.errors import DecryptionFailed, KeyUnavailable
 from vault.vocabulary import Action, Category, Resource, retention_class_of
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 _BATCH = 100
-_CONFLICT_RETRIES = 3
+_RETRIES = 3
 
 
 def committed_key_grant(grant: Grant, event_type: EventType) -> Category | None:
@@ -54,21 +54,11 @@ def migrate_pre_scope_keys(data_keys: DataKeys, transaction: Transaction, clock:
             return migrated, resealed, len(failed)
         for row in batch[:_BATCH]:
             try:
-                resealed += _with_retries(partial(_reseal_one, data_keys, transaction, clock, row.id))
+                # a writer creating the same scoped key at the same moment wins; the batch then runs again
+                resealed += retrying_conflicts(partial(_reseal_one, data_keys, transaction, clock, row.id), _RETRIES)
                 migrated += 1
             except (DecryptionFailed, KeyUnavailable):
                 failed.add(row.id)  # tampered or unopenable: reported, not a reason to stop the others
-
-
-def _with_retries(work: Callable[[], int]) -> int:
-    """A writer creating the same scoped key at the same moment wins; this batch then runs again and finds it."""
-    for attempt in range(_CONFLICT_RETRIES + 1):
-        try:
-            return work()
-        except AuditUnavailable as exc:
-            if attempt == _CONFLICT_RETRIES or not isinstance(exc.__cause__, IntegrityError):
-                raise
-    raise AssertionError("unreachable")
 
 
 def _reseal_one(data_keys: DataKeys, transaction: Transaction, clock: Clock, key_id: str) -> int:

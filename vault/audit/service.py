@@ -42,11 +42,16 @@ class AuditService:
         """The key checkpoints are verified with (from the provider's signer)."""
         return self._public_key
 
-    def _authorize(self, actor: Actor, event_type: EventType, target: str | None = None) -> None:
+    def _authorize(
+        self, actor: Actor, event_type: EventType, target: str | None = None, reason: Reason | None = None
+    ) -> None:
+        """The security officer's access to the audit log, decided and audited (refused: raised after its event)."""
+
         def decide(work: Work) -> None:
-            work.authorize(
-                event_type, Action.READ, Purpose.AUDIT_REVIEW, Target(Resource.AUDIT_LOG, About(target=target))
-            )
+            about = About(target=target)
+            grant = work.authorize(event_type, Action.READ, Purpose.AUDIT_REVIEW, Target(Resource.AUDIT_LOG, about))
+            if reason is not None:
+                grant.note_reason(reason)
 
         self._guard.run(actor, decide)
 
@@ -112,12 +117,9 @@ class AuditService:
             raise AssertionError("the policy changed between two decisions")  # pragma: no cover
 
     def _record_after(self, actor: Actor, event_type: EventType, reason: Reason) -> bool:
-        def record(work: Work) -> None:
-            target = Target(Resource.AUDIT_LOG, About())
-            work.authorize(event_type, Action.READ, Purpose.AUDIT_REVIEW, target).note_reason(reason)
-
+        """Audit a review that has already read, with its finding; False where the log takes no event."""
         try:
-            self._guard.run(actor, record)
+            self._authorize(actor, event_type, reason=reason)
         except AuditUnavailable:
             return False
         return True

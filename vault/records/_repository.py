@@ -79,14 +79,6 @@ def replace_fields(session: Session, record_id: str, sealed: dict[str, tuple[str
     session.execute(update(Record).where(Record.id == record_id).values(updated_at=now))
 
 
-def sealed_fields(session: Session, record_id: str) -> list[tuple[str, str, bytes]]:
-    """(name, data key id, envelope) of each field: ciphertext only, useless without a grant to open it."""
-    query = select(RecordField.name, RecordField.data_key_id, RecordField.ciphertext).where(
-        RecordField.record_id == record_id
-    )
-    return [(name, key_id, bytes(envelope)) for name, key_id, envelope in session.execute(query)]
-
-
 def case_records(
     session: Session, organisation: str, case_ref: str, categories: Sequence[str]
 ) -> list[tuple[Record, str]]:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 from vault._kit import is_uuid
-from vault.access import AccessGuard, FieldsToSeal, Grant, SealedField, SealedRecord, Target, Work
+from vault.access import AccessGuard, FieldsToSeal, Grant, SealedRecord, Target, Work, stored_fields
 from vault.actor import Actor
 from vault.audit import About, EventType, Reason
 from vault.errors import AccessDenied, Erased, NotFound
@@ -195,8 +195,7 @@ def _target(record: Record, reference: str, fields: tuple[str, ...] = ()) -> Tar
 
 
 def _open(work: Work, grant: Grant, record: Record) -> dict[str, str]:
-    stored = repository.sealed_fields(work.session, record.id)
-    sealed = tuple(SealedField(name, key_id, envelope) for name, key_id, envelope in stored)
+    sealed = tuple(stored_fields(work.session, record.id))
     return grant.open(SealedRecord(record.id, record.subject_id, Category(record.category), sealed))
 
 

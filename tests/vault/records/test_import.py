@@ -16,7 +16,7 @@ IMPORTER = actor("operator:test", "importer")
 
 
 def line(**overrides: object) -> bytes:
-    record = {
+    record: dict[str, object] = {
         "subject_ref": "CUST-1",
         "case_ref": "CLAIM-1",
         "category": "health",
@@ -25,7 +25,7 @@ def line(**overrides: object) -> bytes:
         "source": "legacy system",
         "purpose": "claim_assessment",
     }
-    record.update(overrides)  # type: ignore[arg-type]
+    record.update(overrides)
     return json.dumps(record).encode() + b"\n"
 
 
