@@ -5,28 +5,35 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import AuthenticationFailed, Authenticator, TooManyAttempts, auth_strength
+from api.auth import AuthenticationFailed, Authenticator, KeysNotLoaded, TooManyAttempts, auth_strength
 from vault import Actor, Vault
 
 
-def get_vault(request: Request) -> Vault:
+async def get_vault(request: Request) -> Vault:  # async: no worker-thread hop for an attribute read
     vault: Vault = request.app.state.vault
     return vault
 
 
-def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
-    vault = get_vault(request)
+async def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    """Who is calling. A cached key's signature check is CPU work and runs in the event loop (a thread hop costs
+    more than it); loading keys and auditing a refusal touch files, the network or the database, so run in a
+    worker thread."""
+    vault: Vault = request.app.state.vault
     authenticator: Authenticator = request.app.state.authenticator
     client = request.client.host if request.client else None
     request_id = str(request.state.request_id)
     if vault.token_attempts_limited(client):
-        vault.refuse_token("rate_limited", client=client, request_id=request_id)
+        await run_in_threadpool(vault.refuse_token, "rate_limited", client=client, request_id=request_id)
         raise TooManyAttempts()
     try:
-        identity = authenticator.authenticate(authorization)
+        try:
+            identity = authenticator.authenticate(authorization, may_load=False)
+        except KeysNotLoaded:
+            identity = await run_in_threadpool(authenticator.authenticate, authorization)
     except AuthenticationFailed as exc:
-        vault.refuse_token(exc.reason, client=client, request_id=request_id)
+        await run_in_threadpool(vault.refuse_token, exc.reason, client=client, request_id=request_id)
         raise
     responsible = identity.claims.get("responsible_user")
     return Actor(

@@ -13,7 +13,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import decisions, http, imports, rotation, verify
+from bench import appends, decisions, http, imports, rotation, verify
 from bench.common import Section, postgres_scratch
 
 OUTPUT = Path("docs/PERFORMANCE.md")
@@ -60,14 +60,15 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--output", type=Path, default=None)
-    parser.add_argument("--postgres-url", default=None, help="also run the HTTP load on this PostgreSQL")
-    parser.add_argument("--only", choices=["decisions", "import", "verify", "rotation", "http"], action="append")
+    parser.add_argument("--postgres-url", default=None, help="also run appends and HTTP load on this PostgreSQL")
+    sections_known = ["decisions", "import", "verify", "rotation", "appends", "http"]
+    parser.add_argument("--only", choices=sections_known, action="append")
     args = parser.parse_args()
 
     def size(n: int) -> int:
         return max(10, int(n * args.scale))
 
-    wanted = set(args.only or ["decisions", "import", "verify", "rotation", "http"])
+    wanted = set(args.only or sections_known)
     sections = []
     if "decisions" in wanted:
         sections.append(decisions.run(args.database_url, (size(1_000), size(1_000_000))))
@@ -77,8 +78,13 @@ def main() -> None:
         sections.append(verify.run(args.database_url, size(1_000_000)))
     if "rotation" in wanted:
         sections.append(rotation.run(args.database_url, size(100_000)))
+    if "appends" in wanted:
+        sections.append(appends.run(args.database_url, size(1000), size(2000)))
+        if args.postgres_url:
+            with postgres_scratch(args.postgres_url) as url:
+                sections.append(appends.run(url, size(1000), size(2000), label="PostgreSQL"))
     if "http" in wanted:
-        seconds = max(2, int(10 * min(1.0, args.scale * 10)))
+        seconds = max(2, int(5 * min(1.0, args.scale * 10)))
         sections.append(http.run(args.database_url, seconds=seconds))
         if args.postgres_url:
             with postgres_scratch(args.postgres_url) as url:

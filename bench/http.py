@@ -45,7 +45,10 @@ def _wait(url: str) -> None:
     raise RuntimeError(f"server at {url} did not come up")
 
 
-def _wrk(url: str, token: str | None, seconds: int, connections: int) -> tuple[float, float, float, int]:
+Run = tuple[float, float, float, int]  # requests/s, p50 ms, p99 ms, non-2xx responses
+
+
+def _wrk(url: str, token: str | None, seconds: int, connections: int) -> Run:
     """(requests/s, p50 ms, p99 ms, non-2xx responses)."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if token:
@@ -122,13 +125,42 @@ def _servers(env: dict[str, str], kluis_port: int, plain_port: int, workers: int
     ]
 
 
-def run(database_url: str | None, seconds: int = 10, connections: int = 8, workers: int = 1) -> Section:
-    section = Section(f"HTTP load: {workers} worker(s), {connections} connections, {seconds} s per run (wrk)")
+ENDPOINTS = (
+    ("case view", 0.8, "claims case view (authenticate, decide, audit, metadata)"),
+    (
+        "decrypt",
+        0.5,
+        "adviser decrypts one health record (authenticate, decide, audit commit, unwrap DEK, open 3 fields)",
+    ),
+)
+P99_LIMIT = 3.0  # Kluis's p99 at most this many times the plain endpoint's
+
+
+def _rounds(urls: dict[str, tuple[str, str | None]], seconds: int, connections: int, rounds: int) -> dict[str, Run]:
+    """Each endpoint ``rounds`` times, interleaved (plain, case view, decrypt, plain, ...), so that a disturbance on
+    this shared machine hits all of them alike; per endpoint the round with the median throughput is kept."""
+    runs: dict[str, list[Run]] = {name: [] for name in urls}
+    for _ in range(rounds):
+        for name, (url, token) in urls.items():
+            runs[name].append(_wrk(url, token, seconds, connections))
+    return {name: sorted(found, key=lambda r: r[0])[len(found) // 2] for name, found in runs.items()}
+
+
+def run(
+    database_url: str | None,
+    seconds: int = 5,
+    connections: int = 8,
+    workers: tuple[int, ...] = (1, 2),
+    rounds: int = 3,
+) -> Section:
+    title = f"HTTP load: {'/'.join(map(str, workers))} worker(s), {connections} connections, wrk"
+    section = Section(title)
     if shutil.which("wrk") is None:
         section.notes.append("Skipped: wrk is not installed (Debian package `wrk`).")
         return section
     from api.auth import dev_token
 
+    results: dict[int, dict[str, Run]] = {}
     with tempfile.TemporaryDirectory(prefix="kluis-http-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'kluis.db'}"
         env = {**os.environ, "KLUIS_DATA_DIR": f"{scratch}/data", "KLUIS_DATABASE_URL": url, "KLUIS_DEV_MODE": "1"}
@@ -142,71 +174,61 @@ def run(database_url: str | None, seconds: int = 10, connections: int = 8, worke
             direct = _in_process(kluis, record_id, reader)
         finally:
             kluis.close()
-        kluis_port, plain_port = _port(), _port()
-        servers = _servers(env, kluis_port, plain_port, workers)
-        try:
-            _wait(f"http://127.0.0.1:{kluis_port}/readyz")
-            _wait(f"http://127.0.0.1:{plain_port}/plain/records/{record_id}")
-            runs = {
-                "plain": _wrk(f"http://127.0.0.1:{plain_port}/plain/records/{record_id}", None, seconds, connections),
-                "case view": _wrk(
-                    f"http://127.0.0.1:{kluis_port}/v1/cases/CASE-L?purpose=claim_assessment",
-                    claims,
-                    seconds,
-                    connections,
-                ),
-                "decrypt": _wrk(
-                    f"http://127.0.0.1:{kluis_port}/v1/records/{record_id}?purpose=claim_assessment",
-                    reader,
-                    seconds,
-                    connections,
-                ),
-            }
-        finally:
-            for server in servers:
-                server.terminate()
-                server.wait(timeout=30)
-    plain = runs["plain"]
+        for count in workers:
+            kluis_port, plain_port = _port(), _port()
+            servers = _servers(env, kluis_port, plain_port, count)
+            try:
+                _wait(f"http://127.0.0.1:{kluis_port}/readyz")
+                _wait(f"http://127.0.0.1:{plain_port}/plain/records/{record_id}")
+                kluis_url = f"http://127.0.0.1:{kluis_port}/v1"
+                urls = {
+                    "plain": (f"http://127.0.0.1:{plain_port}/plain/records/{record_id}", None),
+                    "case view": (f"{kluis_url}/cases/CASE-L?purpose=claim_assessment", claims),
+                    "decrypt": (f"{kluis_url}/records/{record_id}?purpose=claim_assessment", reader),
+                }
+                results[count] = _rounds(urls, seconds, connections, rounds)
+            finally:
+                for server in servers:
+                    server.terminate()
+                    server.wait(timeout=30)
     missed = []
-    for name, target, label in (
-        ("case view", 0.8, "claims case view (authenticate, decide, audit, metadata)"),
-        (
-            "decrypt",
-            0.5,
-            "adviser decrypts one health record (authenticate, decide, audit commit, unwrap DEK, open 3 fields)",
-        ),
-    ):
-        rate, p50, p99, errors = runs[name]
-        assert errors == 0, f"{name}: {errors} non-2xx responses"
-        if rate / plain[0] < target:
-            missed.append(name)
-        section.rows.append(
-            (
-                label,
-                f"{rate:,.0f} req/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms",
-                f"plain endpoint {plain[0]:,.0f} req/s; p50 {plain[1]:.1f} ms, p99 {plain[2]:.1f} ms",
-                f"{rate / plain[0]:.2f}× throughput (target ≥ {target}×)",
+    for count, runs in results.items():
+        plain = runs["plain"]
+        for name, target, label in ENDPOINTS:
+            rate, p50, p99, errors = runs[name]
+            assert errors == 0, f"{name}: {errors} non-2xx responses"
+            ratio, tail = rate / plain[0], p99 / plain[2]
+            if ratio < target or tail > P99_LIMIT:
+                missed.append(f"{name} with {count} worker(s)")
+            section.rows.append(
+                (
+                    f"{label}, {count} worker(s)",
+                    f"{rate:,.0f} req/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+                    f"plain endpoint {plain[0]:,.0f} req/s; p50 {plain[1]:.1f} ms, p99 {plain[2]:.1f} ms",
+                    f"{ratio:.2f}× throughput (target ≥ {target}×), p99 {tail:.2f}× (target ≤ {P99_LIMIT:.0f}×)",
+                )
             )
-        )
-    verdict = f"Target missed: {' and '.join(missed)}." if missed else "Targets met."
-    per = {name: 1000 * workers / figures[0] for name, figures in runs.items()}  # ms a request holds a worker
+    verdict = f"Target missed: {', '.join(missed)}." if missed else "Targets met."
+    one = results[workers[0]]
+    per = {name: 1000 * workers[0] / figures[0] for name, figures in one.items()}  # ms a request holds a worker
     section.notes.append(
-        f"{verdict} With {workers} worker(s) saturated, a request holds a worker for workers / throughput: plain "
-        f"{per['plain']:.1f} ms, case view {per['case view']:.1f} ms, decrypt {per['decrypt']:.1f} ms. The same work "
-        f"timed in-process in this run (medians of {IN_PROCESS_CALLS} calls): the plain read {direct.plain:.2f} ms "
-        f"(so ~{per['plain'] - direct.plain:.1f} ms per request is FastAPI + uvicorn + loopback); token "
-        f"verification {direct.token:.2f} ms; `vault.cases.view` {direct.case_view:.2f} ms and `vault.records.read` "
-        f"{direct.decrypt:.2f} ms, each the relation lookup, the decision (memoized, microseconds), the records or "
-        "data-key reads and the audit append (lock the head row, insert the event, move the head) committed before "
-        "the answer."
+        f"{verdict} Each endpoint ran {rounds} rounds of {seconds} s, interleaved with the others, and the round with "
+        f"the median throughput is shown. With {workers[0]} worker(s) saturated, a request holds a worker for "
+        f"workers / throughput: plain {per['plain']:.1f} ms, case view {per['case view']:.1f} ms, decrypt "
+        f"{per['decrypt']:.1f} ms. The same work timed in-process in this run, one call at a time (medians of "
+        f"{IN_PROCESS_CALLS} calls): the plain read {direct.plain:.2f} ms; token verification {direct.token:.2f} ms; "
+        f"`vault.cases.view` {direct.case_view:.2f} ms and `vault.records.read` {direct.decrypt:.2f} ms, each the "
+        "relation lookup, the decision (memoized, microseconds), the reads in a read-only transaction and the audit "
+        "append committed before the answer (alone, a call has nobody to share its group commit with)."
     )
     durability = (
-        "SQLite: WAL, synchronous=FULL, so an fsync per request"
+        "SQLite: WAL, synchronous=FULL, an fsync per commit"
         if url.startswith("sqlite")
         else "PostgreSQL: a WAL flush per commit"
     )
     section.notes.append(
-        f"Every Kluis request commits one audit event ({durability}) before it answers; the plain endpoint only "
-        f"reads. wrk runs one thread on the same {os.cpu_count()}-core machine, over loopback only."
+        f"Every Kluis request's audit event is committed ({durability}) before it answers; concurrent requests of a "
+        "process share one commit (group commit, vault/_kit/group_commit.py). The plain endpoint only reads. wrk "
+        f"runs one thread on the same {os.cpu_count()}-core machine, over loopback only."
     )
     return section

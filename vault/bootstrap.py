@@ -83,6 +83,8 @@ def _assemble(settings: Settings, provider: KeyProvider, clock: Clock) -> Vault:
         settings.effective_database_url,
         lock_timeout_seconds=settings.database_lock_timeout_seconds,
         statement_timeout_seconds=settings.database_statement_timeout_seconds,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
     )
     sessions = make_sessionmaker(engine)
     # Long reads (audit verify, export) must not take SQLite's write lock (see vault._kit.db).
@@ -101,6 +103,7 @@ def _assemble(settings: Settings, provider: KeyProvider, clock: Clock) -> Vault:
     )
     guard = AccessGuard(
         sessions=sessions,
+        read_sessions=read_sessions,
         policies=policies,
         audit_log=audit_log,
         provider=provider,

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     database_statement_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="PostgreSQL: longest single statement (a verify page, a batch)"
     )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=200,
+        description="connections kept open per process: at least the requests it serves at once (reconnects are slow)",
+    )
 
     # HTTP service
     oidc_issuer: str | None = None

@@ -41,6 +41,11 @@ class TooManyAttempts(Exception):
     """This source had too many refused tokens lately; it is refused without looking at its token (429)."""
 
 
+class KeysNotLoaded(Exception):
+    """The token's key is not cached and loading it would read a file or fetch a URL: authenticate again where
+    blocking is allowed (in a worker thread, not in the event loop)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     subject: str
@@ -89,10 +94,12 @@ class KeySource:
 
         return cls(fetch)
 
-    def key(self, kid: str) -> PyJWK | None:
+    def key(self, kid: str, *, may_load: bool = True) -> PyJWK | None:
         with self._lock:
             now = self._clock()
             if kid not in self._keys and (self._loaded_at is None or now - self._loaded_at >= REFRESH_INTERVAL_SECONDS):
+                if not may_load:
+                    raise KeysNotLoaded()
                 self._loaded_at = now
                 with contextlib.suppress(OSError, ValueError):  # keep the keys we had; the kid stays unknown
                     self._keys = parse_jwks(self._load())
@@ -123,7 +130,9 @@ class Authenticator:
         self._max_lifetime = max_lifetime_seconds
         self._clock = clock
 
-    def authenticate(self, authorization: str | None) -> Identity:
+    def authenticate(self, authorization: str | None, *, may_load: bool = True) -> Identity:
+        """The identity a valid bearer token proves, or AuthenticationFailed with its reason code. With
+        ``may_load=False`` it never blocks: KeysNotLoaded where the keys would have to be (re)loaded first."""
         token = _bearer(authorization)
         try:
             header = jwt.get_unverified_header(token)
@@ -137,7 +146,7 @@ class Authenticator:
         if not isinstance(kid, str) or not kid:
             raise AuthenticationFailed("no_kid")
         for anchor in self._anchors:
-            key = anchor.keys.key(kid)
+            key = anchor.keys.key(kid, may_load=may_load)
             if key is not None:
                 return self._verify(token, header["alg"], key, anchor)
         raise AuthenticationFailed("unknown_kid")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor, VaultDep
 from api.routes._params import CaseRef, PurposeQuery
+from api.routes._render import as_json
 from api.schemas import AdviceOut, CaseOut, RecordSummaryOut, ReferralIn, ReferralOut
 from vault import AdviceInput, PublishedAdvice
 
@@ -19,9 +20,9 @@ def refer(case_ref: CaseRef, body: ReferralIn, actor: CurrentActor, vault: Vault
 
 
 @router.get("/{case_ref}", response_model=CaseOut)
-def case_view(case_ref: CaseRef, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> CaseOut:
+def case_view(case_ref: CaseRef, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> Response:
     view = vault.cases.view(actor, case_ref, purpose)
-    return CaseOut(
+    out = CaseOut(
         case_ref=view.case_ref,
         status=view.status,
         referred_at=view.referred_at,
@@ -29,6 +30,7 @@ def case_view(case_ref: CaseRef, purpose: PurposeQuery, actor: CurrentActor, vau
         advice=_advice(view.advice) if view.advice else None,
         advice_history=[published for _, published in view.advice_history],
     )
+    return as_json(out)
 
 
 @router.post("/{case_ref}/advice", status_code=status.HTTP_201_CREATED, response_model=AdviceOut)

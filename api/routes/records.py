@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CurrentActor, VaultDep
 from api.routes._params import CaseRef, PurposeQuery
+from api.routes._render import as_json
 from api.schemas import RecordCreated, RecordIn, RecordMetadataOut, RecordOut, RecordPatch
 from vault import NewRecord, RecordView
 
@@ -15,28 +16,28 @@ router = APIRouter(prefix="/v1", tags=["records"])
 RecordResponse = RecordOut | RecordMetadataOut
 
 
-def render(view: RecordView) -> RecordResponse:
+def render(view: RecordView) -> Response:
     if view.values_included:
-        return RecordOut.model_validate(view)
-    return RecordMetadataOut.model_validate(view)  # the claims side: whitelisted metadata only
+        return as_json(RecordOut.model_validate(view))
+    return as_json(RecordMetadataOut.model_validate(view))  # the claims side: whitelisted metadata only
 
 
 @router.post("/cases/{case_ref}/records", status_code=status.HTTP_201_CREATED, response_model=RecordCreated)
-def create_record(case_ref: CaseRef, body: RecordIn, actor: CurrentActor, vault: VaultDep) -> RecordCreated:
+def create_record(case_ref: CaseRef, body: RecordIn, actor: CurrentActor, vault: VaultDep) -> Response:
     record = NewRecord(case_ref=case_ref, **body.model_dump())
     created = vault.records.create(actor, record)
-    return RecordCreated(record_id=created.record_id, reference=created.reference)
+    return as_json(RecordCreated(record_id=created.record_id, reference=created.reference), status.HTTP_201_CREATED)
 
 
 @router.get("/records/{record_id}", response_model=RecordResponse)
-def read_record(record_id: str, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> RecordResponse:
+def read_record(record_id: str, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep) -> Response:
     return render(vault.records.read(actor, record_id, purpose))
 
 
 @router.patch("/records/{record_id}", response_model=RecordResponse)
 def update_record(
     record_id: str, body: RecordPatch, purpose: PurposeQuery, actor: CurrentActor, vault: VaultDep
-) -> RecordResponse:
+) -> Response:
     return render(vault.records.update(actor, record_id, purpose, body.fields))
 
 
@@ -47,5 +48,5 @@ def resolve_reference(
     actor: CurrentActor,
     vault: VaultDep,
     case_ref: Annotated[str | None, Query(max_length=128)] = None,
-) -> RecordResponse:
+) -> Response:
     return render(vault.records.resolve(actor, reference, purpose, case_ref))

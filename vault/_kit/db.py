@@ -83,7 +83,11 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Long read-only scans (verify, export) ask for DEFERRED so they do not hold the write lock.
+        # query_only makes a write in a read-only session fail instead of quietly taking the lock.
         deferred = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        if connection.info.get("query_only") != deferred:  # the pragma lasts with the connection: set on change
+            connection.exec_driver_sql(f"PRAGMA query_only={int(deferred)}")
+            connection.info["query_only"] = deferred
         connection.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
 
 
@@ -91,6 +95,12 @@ READ_ONLY_OPTION = "kluis_read_only"
 
 
 def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
-    """Sessions for the engine. ``read_only`` sessions never take SQLite's write lock (they must not write)."""
-    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    """Sessions for the engine. ``read_only`` sessions cannot write: on SQLite they never take the write lock
+    (query_only), on PostgreSQL their transactions are READ ONLY."""
+    if not read_only:
+        return sessionmaker(engine, expire_on_commit=False)
+    options: dict[str, object] = {READ_ONLY_OPTION: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    bind = engine.execution_options(**options)
     return sessionmaker(bind, expire_on_commit=False)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.orm import Session
 
 IN_CHUNK = 500  # bound the size of IN (...) lists
 
@@ -21,3 +25,11 @@ def is_uuid(text: str) -> bool:
         return str(uuid.UUID(text)) == text
     except ValueError:
         return False
+
+
+def fetch_all(
+    session: Session, statement: Executable, params: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """A statement built once (at import, with bind parameters) run on the session's connection, in its
+    transaction: no ORM layer and no statement construction per call. For the per-request reads."""
+    return [tuple(row) for row in session.connection().execute(statement, params or {})]

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault._kit import Clock, writer_lock
+from vault._kit.group_commit import GroupCommit
 from vault.access import _key_operations
 from vault.access import _repository as repository
 from vault.access._grant import _MINT, Grant
@@ -34,7 +35,7 @@ from vault.access._retry import retrying_conflicts
 from vault.access._row_macs import RowMacProvider, RowMacs, assignment_message
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
-from vault.audit import About, Checkpoint, EventType, Outcome, Reason, events
+from vault.audit import About, AuditEvent, Checkpoint, EventType, Outcome, Reason, events
 from vault.audit._log import AuditLog
 from vault.audit._witness import Witness
 from vault.crypto import FieldContext
@@ -87,8 +88,11 @@ class _Pending:
 class Work:
     """One unit of work for one actor: its session, its decisions and their pending events."""
 
-    def __init__(self, guard: AccessGuard, actor: Actor, session: Session, policy: Policy) -> None:
+    def __init__(
+        self, guard: AccessGuard, actor: Actor, session: Session, policy: Policy, *, reads_only: bool = False
+    ) -> None:
         self._guard = guard
+        self.reads_only = reads_only
         self.actor = actor
         self.session = session
         self.now = guard.clock.now()
@@ -250,6 +254,8 @@ class Work:
 
     def _seal(self, items: Sequence[tuple[Grant, FieldsToSeal]]) -> list[dict[str, tuple[str, bytes]] | None]:
         self._require_open()
+        if self.reads_only:
+            raise PermissionError("a read-only unit of work seals nothing")
         scopes = [KeyScope(f.subject_id, f.category.value, f.case_ref, f.retention_class) for _, f in items]
         try:
             keys, destroyed = self._guard._data_keys.for_sealing(self.session, scopes, self.now)
@@ -320,12 +326,12 @@ class Work:
         if self._state != "open":
             raise PermissionError("this grant's unit of work has ended")
 
-    def _flush(self) -> None:
+    def _events(self) -> list[AuditEvent]:
+        """This unit's events, built from what it noted. Nothing may commit unaudited."""
         if not self._pending:
             raise RuntimeError("an operation ended without a decision or a refusal: nothing may commit unaudited")
-        self._guard._data_keys.record_seals(self.session, self._keys_used.values())
         actor, now = self.actor, self.now
-        built = [
+        return [
             events.refused(p.event_type, actor, now, p.about, p.reason or Reason.POLICY, purpose=p.purpose)
             if p.rule is None
             else events.decided(
@@ -333,6 +339,12 @@ class Work:
             )
             for p in self._pending
         ]
+
+    def _flush(self) -> None:
+        """Append the events in this unit's own transaction (a unit that writes: its events and its writes commit
+        together or not at all)."""
+        built = self._events()
+        self._guard._data_keys.record_seals(self.session, self._keys_used.values())
         self.signed = self._guard._audit_log.append(self.session, built)
 
 
@@ -353,6 +365,7 @@ class AccessGuard:
         self,
         *,
         sessions: sessionmaker[Session],
+        read_sessions: sessionmaker[Session] | None = None,
         policies: PolicyStore,
         audit_log: AuditLog,
         provider: _Provider,
@@ -360,6 +373,7 @@ class AccessGuard:
         witness: Witness | None = None,
     ) -> None:
         self._sessions = sessions
+        self._read_sessions = read_sessions or sessions
         self._engine: Engine = sessions.kw["bind"]
         self.policies = policies
         self._audit_log = audit_log
@@ -368,21 +382,30 @@ class AccessGuard:
         self._row_macs = RowMacs(provider, KEY_ACCESS)
         self.clock = clock
         self._witness = witness
+        # The events of read-only units, from many threads, committed together (vault/_kit/group_commit.py).
+        self._group: GroupCommit[AuditEvent, list[Checkpoint]] = GroupCommit(self._append_committed)
 
     def run(
         self,
         actor: Actor,
         operation: Callable[[Work], T],
         *,
+        reads_only: bool = False,
         retry_conflicts: bool = False,
         decide_with: Policy | None = None,
     ) -> T:
         """Run one operation as one audited unit of work.
 
+        ``reads_only``: the operation only reads (a record read, a case view). It runs in a read-only transaction
+        that takes no write lock, and its events are then committed by group commit with those of other requests;
+        it returns only once they are durable, and raises AuditUnavailable if they cannot be. A write in such a unit
+        fails (the transaction is read-only), so nothing is ever written outside the transaction of its events.
         ``retry_conflicts``: two writers creating the first record of the same new subject race on its unique rows;
         the loser's transaction rolls back whole and runs again, and then finds the winner's rows.
         ``decide_with``: the policy to decide with instead of the stored one (only for loading the very first policy).
         """
+        if reads_only:
+            return self._run_reading(actor, operation)
         retries = _CONFLICT_RETRIES if retry_conflicts else 0
         return retrying_conflicts(lambda: self._run_once(actor, operation, decide_with), retries)
 
@@ -409,6 +432,34 @@ class AccessGuard:
             raise refusal
         return result
 
+    def _run_reading(self, actor: Actor, operation: Callable[[Work], T]) -> T:
+        refusal: VaultError | None = None
+        work: Work | None = None
+        try:
+            with self._read_transaction() as session:
+                work = Work(self, actor, session, self.policies.current(), reads_only=True)
+                try:
+                    result = operation(work)
+                except _Refusal as stop:
+                    refusal = stop.error
+                built = work._events()
+            work.signed = self._group.submit(built)  # durable before anything is returned or raised
+        except BaseException:
+            if work is not None:
+                work._state = "ended"
+            raise
+        work._state = "committed"
+        if refusal is not None:
+            raise refusal
+        return result
+
+    def _append_committed(self, batch: list[AuditEvent]) -> list[Checkpoint]:
+        """One group commit: the events of every waiting read-only unit, in one transaction, then the witness."""
+        with self._transaction() as session:
+            signed = self._audit_log.append(session, batch)
+        self._witness_heads(signed)
+        return signed
+
     def seal_unsealed_assignments(self, actor: Actor) -> int:
         """Give rows from before row MACs their MAC (the upgrade across migration 0005, run by `kluis init`):
         decided as managing assignments, audited as `assignment.seal`."""
@@ -430,12 +481,8 @@ class AccessGuard:
         return self.policies.current().decide(request).allowed
 
     def conclude(self, actor: Actor, event_type: EventType, *, ok: bool, reason: Reason) -> None:
-        """Record how an operation allowed earlier ended (its own event, its own transaction)."""
-        with self._transaction() as session:
-            signed = self._audit_log.append(
-                session, [events.concluded(event_type, actor, self.clock.now(), ok=ok, reason=reason)]
-            )
-        self._witness_heads(signed)
+        """Record how an operation allowed earlier ended (its own event, committed by group commit)."""
+        self._group.submit([events.concluded(event_type, actor, self.clock.now(), ok=ok, reason=reason)])
 
     def refuse_token(
         self, organisation: str, reason: Reason, *, client: str | None, request_id: str | None, count: int = 1
@@ -444,9 +491,7 @@ class AccessGuard:
         event = events.token_refused(
             organisation, reason, self.clock.now(), client=client, request_id=request_id, count=count
         )
-        with self._transaction() as session:
-            signed = self._audit_log.append(session, [event])
-        self._witness_heads(signed)
+        self._group.submit([event])
 
     def seal_audit_head(self, *, only_if_due: bool = False) -> Checkpoint | None:
         """Sign a checkpoint at the current head now (before an export; with ``only_if_due``, on a timer for an idle
@@ -470,6 +515,15 @@ class AccessGuard:
             self._witness.record(signed[-1])
         except OSError as exc:
             log.error("audit_witness_failed", error=type(exc).__name__, seq=signed[-1].seq)
+
+    @contextmanager
+    def _read_transaction(self) -> Iterator[Session]:
+        """A read-only transaction (no write lock on SQLite; READ ONLY on PostgreSQL)."""
+        try:
+            with self._read_sessions() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise AuditUnavailable("storage unavailable: the access was not recorded, so it did not happen") from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from vault._kit import chunks
+from vault._kit import chunks, fetch_all
 from vault.access._policy_files import Rule
 from vault.access._target import SealedField
 from vault.models import CaseAssignment, PolicyRule, Record, RecordField
@@ -46,6 +46,17 @@ _ASSIGNMENT_COLUMNS = (
 )
 
 
+_LIVE_ASSIGNMENTS = select(*_ASSIGNMENT_COLUMNS).where(  # built once: every decision about a case runs it
+    CaseAssignment.user_id == bindparam("user_id"),
+    CaseAssignment.organisation == bindparam("organisation"),
+    CaseAssignment.case_ref.in_(bindparam("case_refs", expanding=True)),
+    CaseAssignment.revoked_at.is_(None),
+    CaseAssignment.starts_at <= bindparam("now"),
+    or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > bindparam("now")),
+    CaseAssignment.role.in_(bindparam("roles", expanding=True)),
+)
+
+
 def assignment_rows(
     session: Session, *, organisation: str, user_id: str, case_refs: Iterable[str], roles: Sequence[str], now: datetime
 ) -> list[AssignmentRow]:
@@ -53,17 +64,9 @@ def assignment_rows(
     found: list[AssignmentRow] = []
     if not roles:
         return found
+    params = {"user_id": user_id, "organisation": organisation, "roles": list(roles), "now": now}
     for chunk in chunks(case_refs):
-        query = select(*_ASSIGNMENT_COLUMNS).where(
-            CaseAssignment.user_id == user_id,
-            CaseAssignment.organisation == organisation,
-            CaseAssignment.case_ref.in_(chunk) if len(chunk) > 1 else CaseAssignment.case_ref == chunk[0],
-            CaseAssignment.revoked_at.is_(None),
-            CaseAssignment.starts_at <= now,
-            or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > now),
-            CaseAssignment.role.in_(list(roles)),
-        )
-        found.extend(_assignment(row) for row in session.execute(query))
+        found.extend(_assignment(row) for row in fetch_all(session, _LIVE_ASSIGNMENTS, {**params, "case_refs": chunk}))
     return found
 
 
@@ -112,12 +115,15 @@ class StoredField:
     kind: str
 
 
+_SEALED_FIELDS = select(RecordField.name, RecordField.data_key_id, RecordField.ciphertext).where(
+    RecordField.record_id == bindparam("record_id")
+)  # built once: every record read runs it
+
+
 def sealed_fields(session: Session, record_id: str) -> list[SealedField]:
     """A record's fields as stored now: name, data key, envelope."""
-    query = select(RecordField.name, RecordField.data_key_id, RecordField.ciphertext).where(
-        RecordField.record_id == record_id
-    )
-    return [SealedField(name, key_id, bytes(envelope)) for name, key_id, envelope in session.execute(query)]
+    rows = fetch_all(session, _SEALED_FIELDS, {"record_id": record_id})
+    return [SealedField(name, key_id, bytes(envelope)) for name, key_id, envelope in rows]
 
 
 def fields_under_key(session: Session, key_id: str) -> list[StoredField]:

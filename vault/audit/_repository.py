@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, func, insert, select, type_coerce, update
+from sqlalchemy import String, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+from vault._kit import fetch_all
 from vault.audit._chain import Checkpoint, StoredEvent
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
 from vault.models.audit import AuditCheckpoint, AuditEventRow, AuditHead
@@ -32,25 +33,35 @@ class Head:
     signed_at: datetime | None = None
 
 
+# Built once: every append runs them.
+_HEAD_COLUMNS = (AuditHead.seq, AuditHead.hash, AuditHead.signed_seq, AuditHead.signed_at)
+_LOCK_HEAD = select(*_HEAD_COLUMNS).where(AuditHead.id == 1).with_for_update()
+_INSERT_EVENTS = insert(AuditEventRow.__table__)
+_INSERT_CHECKPOINTS = insert(AuditCheckpoint.__table__)
+_MOVE_HEAD = update(AuditHead).where(AuditHead.id == 1).values(seq=bindparam("seq"), hash=bindparam("chain_hash"))
+_MOVE_SIGNED_HEAD = _MOVE_HEAD.values(signed_seq=bindparam("signed_seq"), signed_at=bindparam("signed_at"))
+
+
 def lock_head(session: Session) -> Head:
     """The head, locked for this transaction: whoever holds it owns the next sequence numbers (FOR UPDATE on
     PostgreSQL; on SQLite every write transaction begins IMMEDIATE)."""
-    row = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    return Head(row.seq, row.hash, row.signed_seq, row.signed_at)
+    seq, chain_hash, signed_seq, signed_at = fetch_all(session, _LOCK_HEAD)[0]
+    return Head(seq, bytes(chain_hash), signed_seq, signed_at)
 
 
 def insert_events(session: Session, rows: list[dict[str, object]], marks: list[dict[str, object]]) -> None:
+    connection = session.connection()
     if rows:
-        session.execute(insert(AuditEventRow.__table__), rows)
+        connection.execute(_INSERT_EVENTS, rows)
     if marks:
-        session.execute(insert(AuditCheckpoint.__table__), marks)
+        connection.execute(_INSERT_CHECKPOINTS, marks)
 
 
 def move_head(session: Session, seq: int, chain_hash: bytes, signed: tuple[int, datetime] | None = None) -> None:
-    values: dict[str, object] = {"seq": seq, "hash": chain_hash}
+    params: dict[str, object] = {"seq": seq, "chain_hash": chain_hash}
     if signed is not None:
-        values["signed_seq"], values["signed_at"] = signed
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(**values))
+        params["signed_seq"], params["signed_at"] = signed
+    session.connection().execute(_MOVE_HEAD if signed is None else _MOVE_SIGNED_HEAD, params)
 
 
 def newest_checkpoint(session: Session) -> Checkpoint | None:

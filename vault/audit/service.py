@@ -53,7 +53,7 @@ class AuditService:
             if reason is not None:
                 grant.note_reason(reason)
 
-        self._guard.run(actor, decide)
+        self._guard.run(actor, decide, reads_only=True)
 
     def search(self, actor: Actor, query: AuditQuery) -> AuditPage:
         """Events matching the query, newest first, one page; the search itself is audited."""

@@ -3,15 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
+from vault._kit import fetch_all
 from vault.models import Advice, Case
 
 
-def get_case(session: Session, organisation: str, case_ref: str) -> Case | None:
-    return session.get(Case, (organisation, case_ref))
+class CaseRow(NamedTuple):
+    subject_id: str
+    status: str
+    referred_at: datetime
+
+
+class AdviceVersion(NamedTuple):
+    version: int
+    published_at: datetime
+    body: str
+
+
+# Built once: the case view runs these on every request (vault._kit.fetch_all).
+_CASE = select(Case.subject_id, Case.status, Case.referred_at).where(
+    Case.organisation == bindparam("organisation"), Case.case_ref == bindparam("case_ref")
+)
+_ADVICE = (
+    select(Advice.version, Advice.published_at, Advice.body)
+    .where(Advice.organisation == bindparam("organisation"), Advice.case_ref == bindparam("case_ref"))
+    .order_by(Advice.version)
+)
+
+
+def get_case(session: Session, organisation: str, case_ref: str) -> CaseRow | None:
+    found = fetch_all(session, _CASE, {"organisation": organisation, "case_ref": case_ref})
+    return CaseRow(*found[0]) if found else None
 
 
 def add_case(
@@ -32,9 +58,10 @@ def add_case(
     )
 
 
-def advice_versions(session: Session, organisation: str, case_ref: str) -> list[Advice]:
-    query = select(Advice).where(Advice.organisation == organisation, Advice.case_ref == case_ref)
-    return list(session.execute(query.order_by(Advice.version)).scalars())
+def advice_versions(session: Session, organisation: str, case_ref: str) -> list[AdviceVersion]:
+    return [
+        AdviceVersion(*row) for row in fetch_all(session, _ADVICE, {"organisation": organisation, "case_ref": case_ref})
+    ]
 
 
 def add_advice(

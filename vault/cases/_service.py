@@ -84,7 +84,7 @@ class CaseService:
                 advice_history=[(a.version, a.published_at) for a in history],
             )
 
-        view = self._guard.run(actor, operation)
+        view = self._guard.run(actor, operation, reads_only=True)
         if view is None:  # the view was allowed and audited, but there is nothing of this case here
             raise NotFound("no such case")
         return view

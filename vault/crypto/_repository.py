@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from vault._kit import chunks
+from vault._kit import chunks, fetch_all
 from vault.models import DataKeyRow
 
 
@@ -47,9 +48,10 @@ _COLUMNS = (
     DataKeyRow.wrapped,
     DataKeyRow.seals,
 )
+_DATA_KEYS_BY_ID = select(*_COLUMNS).where(DataKeyRow.id.in_(bindparam("ids", expanding=True)))  # every read
 
 
-def _stored(row: Row[str, str, str, str | None, str, int, bytes | None, int]) -> StoredDataKey:
+def _stored(row: Row[str, str, str, str | None, str, int, bytes | None, int] | tuple[Any, ...]) -> StoredDataKey:
     wrapped = None if row[6] is None else bytes(row[6])
     return StoredDataKey(row[0], row[1], row[2], row[3], row[4], int(row[5]), wrapped, int(row[7]))
 
@@ -75,9 +77,7 @@ def data_keys_for(session: Session, scopes: set[KeyScope]) -> dict[KeyScope, Sto
 def data_keys_by_id(session: Session, key_ids: Iterable[str]) -> dict[str, StoredDataKey]:
     found: dict[str, StoredDataKey] = {}
     for chunk in chunks(key_ids):
-        found.update(
-            {row[0]: _stored(row) for row in session.execute(select(*_COLUMNS).where(DataKeyRow.id.in_(chunk)))}
-        )
+        found.update({row[0]: _stored(row) for row in fetch_all(session, _DATA_KEYS_BY_ID, {"ids": chunk})})
     return found
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from vault._kit import chunks
+from vault._kit import chunks, fetch_all
 from vault.models import Record, RecordField, Reference, Subject
 
 
@@ -52,22 +53,58 @@ def add_records(
         session.execute(insert(Reference.__table__), list(references))
 
 
-def get_record(session: Session, organisation: str, record_id: str) -> tuple[Record, str] | None:
-    row = session.execute(
-        select(Record, Reference.token)
-        .join(Reference, Reference.record_id == Record.id)
-        .where(Record.id == record_id, Record.organisation == organisation)
-    ).first()
-    return (row[0], row[1]) if row else None
+class StoredRecord(NamedTuple):
+    """A record's row as the services read it (its values live in record_fields, sealed)."""
+
+    id: str
+    organisation: str
+    subject_id: str
+    case_ref: str
+    category: str
+    kind: str
+    source: str
+    purpose: str
+    status: str
+    created_at: datetime
 
 
-def get_record_by_reference(session: Session, organisation: str, token: str) -> tuple[Record, str] | None:
-    row = session.execute(
-        select(Record, Reference.token)
-        .join(Reference, Reference.record_id == Record.id)
-        .where(Reference.token == token, Reference.organisation == organisation)
-    ).first()
-    return (row[0], row[1]) if row else None
+_RECORD_COLUMNS = (
+    Record.id,
+    Record.organisation,
+    Record.subject_id,
+    Record.case_ref,
+    Record.category,
+    Record.kind,
+    Record.source,
+    Record.purpose,
+    Record.status,
+    Record.created_at,
+    Reference.token,
+)
+# Built once: every read of a record runs one of them.
+_RECORD_BY_ID = (
+    select(*_RECORD_COLUMNS)
+    .join(Reference, Reference.record_id == Record.id)
+    .where(Record.id == bindparam("record_id"), Record.organisation == bindparam("organisation"))
+)
+_RECORD_BY_REFERENCE = (
+    select(*_RECORD_COLUMNS)
+    .join(Reference, Reference.record_id == Record.id)
+    .where(Reference.token == bindparam("token"), Reference.organisation == bindparam("organisation"))
+)
+
+
+def get_record(session: Session, organisation: str, record_id: str) -> tuple[StoredRecord, str] | None:
+    return _record(fetch_all(session, _RECORD_BY_ID, {"record_id": record_id, "organisation": organisation}))
+
+
+def get_record_by_reference(session: Session, organisation: str, token: str) -> tuple[StoredRecord, str] | None:
+    return _record(fetch_all(session, _RECORD_BY_REFERENCE, {"token": token, "organisation": organisation}))
+
+
+def _record(rows: list[tuple[Any, ...]]) -> tuple[StoredRecord, str] | None:
+    """The row of _RECORD_COLUMNS: the record's columns in order, then its reference token."""
+    return (StoredRecord(*rows[0][:-1]), str(rows[0][-1])) if rows else None
 
 
 def replace_fields(session: Session, record_id: str, sealed: dict[str, tuple[str, bytes]], now: datetime) -> None:
@@ -79,15 +116,31 @@ def replace_fields(session: Session, record_id: str, sealed: dict[str, tuple[str
     session.execute(update(Record).where(Record.id == record_id).values(updated_at=now))
 
 
-def case_records(
-    session: Session, organisation: str, case_ref: str, categories: Sequence[str]
-) -> list[tuple[Record, str]]:
+class CaseRecord(NamedTuple):
+    """What the case view shows of a record: its reference, never its id or values."""
+
+    token: str
+    category: str
+    kind: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+_CASE_RECORDS = (  # built once: the case view runs it on every request
+    select(Reference.token, Record.category, Record.kind, Record.status, Record.created_at, Record.updated_at)
+    .join(Reference, Reference.record_id == Record.id)
+    .where(
+        Record.organisation == bindparam("organisation"),
+        Record.case_ref == bindparam("case_ref"),
+        Record.category.in_(bindparam("categories", expanding=True)),
+    )
+    .order_by(Record.created_at, Record.id)
+)
+
+
+def case_records(session: Session, organisation: str, case_ref: str, categories: Sequence[str]) -> list[CaseRecord]:
     if not categories:
         return []
-    query = (
-        select(Record, Reference.token)
-        .join(Reference, Reference.record_id == Record.id)
-        .where(Record.organisation == organisation, Record.case_ref == case_ref, Record.category.in_(categories))
-        .order_by(Record.created_at, Record.id)
-    )
-    return [(row[0], row[1]) for row in session.execute(query)]
+    params = {"organisation": organisation, "case_ref": case_ref, "categories": list(categories)}
+    return [CaseRecord(*row) for row in fetch_all(session, _CASE_RECORDS, params)]

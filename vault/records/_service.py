@@ -11,9 +11,9 @@ from vault.access import AccessGuard, FieldsToSeal, Grant, SealedRecord, Target,
 from vault.actor import Actor
 from vault.audit import About, EventType, Reason
 from vault.errors import AccessDenied, Erased, NotFound
-from vault.models import Record
 from vault.records import _repository as repository
 from vault.records._references import is_reference, new_reference
+from vault.records._repository import StoredRecord
 from vault.records._schemas import BatchResult, CreatedRecord, NewRecord, RecordSummary, RecordView
 from vault.vocabulary import Action, Category, Purpose, retention_class_of
 
@@ -63,7 +63,7 @@ class RecordService:
     def summaries(self, work: Work, case_ref: str, categories: Sequence[Category]) -> list[RecordSummary]:
         """Metadata of a case's records in these categories, for a case view the caller's work has authorized."""
         found = repository.case_records(work.session, work.actor.organisation, case_ref, [c.value for c in categories])
-        return [RecordSummary(token, r.category, r.kind, r.status, r.created_at, r.updated_at) for r, token in found]
+        return [RecordSummary(r.token, r.category, r.kind, r.status, r.created_at, r.updated_at) for r in found]
 
     # -- read ------------------------------------------------------------------------------------------------
     def read(self, actor: Actor, record_id: str, purpose: Purpose) -> RecordView:
@@ -76,7 +76,7 @@ class RecordService:
             )
             return _view(record, reference, _open(work, grant, record))
 
-        return self._guard.run(actor, operation)
+        return self._guard.run(actor, operation, reads_only=True)
 
     def resolve(self, actor: Actor, token: str, purpose: Purpose, case_ref: str | None = None) -> RecordView:
         """What a reference shows this requester: the values if they may read them, else the metadata if they may
@@ -110,7 +110,7 @@ class RecordService:
             )
             return _view(record, reference, None)
 
-        return self._guard.run(actor, operation)
+        return self._guard.run(actor, operation, reads_only=True)
 
     # -- update ----------------------------------------------------------------------------------------------
     def update(self, actor: Actor, record_id: str, purpose: Purpose, fields: dict[str, str]) -> RecordView:
@@ -167,7 +167,7 @@ def _seal_and_store(work: Work, grants: list[Grant | None], allowed: list[tuple[
     return BatchResult(created, frozenset(i for i, g in enumerate(grants) if g is not None and id(g) in erased))
 
 
-def _find(work: Work, record_id: str, event_type: EventType, purpose: Purpose) -> tuple[Record, str]:
+def _find(work: Work, record_id: str, event_type: EventType, purpose: Purpose) -> tuple[StoredRecord, str]:
     """The record and its reference, or a refusal (audited, without identifiers) when there is none to find."""
     found = repository.get_record(work.session, work.actor.organisation, record_id) if is_uuid(record_id) else None
     if found is None:
@@ -182,7 +182,7 @@ def _subjects(work: Work, refs: Sequence[str]) -> dict[str, str]:
     return known
 
 
-def _target(record: Record, reference: str, fields: tuple[str, ...] = ()) -> Target:
+def _target(record: StoredRecord, reference: str, fields: tuple[str, ...] = ()) -> Target:
     about = About(
         record_id=record.id,
         reference=reference,
@@ -194,12 +194,12 @@ def _target(record: Record, reference: str, fields: tuple[str, ...] = ()) -> Tar
     return Target(Category(record.category), about)
 
 
-def _open(work: Work, grant: Grant, record: Record) -> dict[str, str]:
+def _open(work: Work, grant: Grant, record: StoredRecord) -> dict[str, str]:
     sealed = tuple(stored_fields(work.session, record.id))
     return grant.open(SealedRecord(record.id, record.subject_id, Category(record.category), sealed))
 
 
-def _view(record: Record, reference: str, values: dict[str, str] | None) -> RecordView:
+def _view(record: StoredRecord, reference: str, values: dict[str, str] | None) -> RecordView:
     return RecordView(
         record.id,
         reference,

@@ -342,3 +342,69 @@ def test_audit_review_filters_are_identifiers_only(kluis: Harness) -> None:
             kluis.vault.audit.search(security, vault.AuditQuery(user=bad))
     assert kluis.vault.audit.search(security, vault.AuditQuery(user="dr.jansen@insurer")).events == []
     assert events(kluis)[-1]["target"] == "user:dr.jansen@insurer"
+
+
+# -- read-only units: group commit ------------------------------------------------------------------------------
+def _head(kluis: Harness) -> int:
+    with kluis.sessions() as session:
+        return int(session.scalar(sa.text("SELECT seq FROM audit_head")))
+
+
+def test_a_read_only_unit_cannot_write_and_leaves_no_trace(kluis: Harness, stored: str) -> None:
+    guard = kluis.vault._deps.guard
+    before = _head(kluis)
+
+    def sneaky(work: Work) -> None:
+        about = About(case_ref="CLAIM-1", category="health")
+        work.authorize(
+            EventType.RECORD_READ, vault.Action.READ, Purpose.CLAIM_ASSESSMENT, Target(Category.HEALTH, about)
+        )
+        work.session.execute(sa.text("UPDATE records SET status = 'tampered'"))
+
+    with pytest.raises(vault.AuditUnavailable):
+        guard.run(ADVISER, sneaky, reads_only=True)
+    with kluis.sessions() as session:  # refused by the database (query_only / READ ONLY), not merely undone
+        assert session.scalar(sa.text("SELECT count(*) FROM records WHERE status = 'tampered'")) == 0
+    assert _head(kluis) == before
+
+
+def test_a_read_only_unit_seals_nothing(kluis: Harness, stored: str) -> None:
+    guard = kluis.vault._deps.guard
+    from vault.access import FieldsToSeal
+
+    def sealing(work: Work) -> None:
+        about = About(case_ref="CLAIM-1", category="health")
+        grant = work.authorize(
+            EventType.RECORD_UPDATE, vault.Action.UPDATE, Purpose.CLAIM_ASSESSMENT, Target(Category.HEALTH, about)
+        )
+        grant.seal(FieldsToSeal("r", "s", Category.HEALTH, "CLAIM-1", "claim", {"summary": CANARY}))
+
+    with pytest.raises(PermissionError):
+        guard.run(ADVISER, sealing, reads_only=True)
+
+
+def test_concurrent_reads_each_return_after_their_event_and_the_chain_stays_linear(kluis: Harness, stored: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.harness import verify_stored
+
+    before = _head(kluis)
+    threads, reads = 8, 25
+
+    def reader(n: int) -> int:
+        who = actor("dr.jansen", "medical_adviser")
+        done = 0
+        for _ in range(reads):
+            view = kluis.vault.records.read(who, stored, Purpose.CLAIM_ASSESSMENT)
+            assert view.fields["summary"] == CANARY
+            done += 1
+        return done
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        assert sum(pool.map(reader, range(threads))) == threads * reads
+    assert _head(kluis) == before + threads * reads  # one event per read, none lost, none doubled
+    reads_logged = [e for e in events(kluis)[before:] if e["event_type"] == "record.read" and e["outcome"] == "allowed"]
+    assert len(reads_logged) == threads * reads
+    with kluis.read_sessions() as session:
+        result = verify_stored(session, kluis.public_key, kluis.audit.checkpoint_interval)
+    assert result.ok, result.detail
