@@ -9,6 +9,7 @@ from pathlib import Path
 from vault._kit import Clock, SystemClock, current_revision, make_engine, make_sessionmaker, migrate, service_grants
 from vault._kit import grant_service_role as apply_grants
 from vault.access import AccessGuard, PolicyStore, read_policy_dir, violations_of
+from vault.access._row_macs import RowMacs
 from vault.actor import Actor
 from vault.audit._log import AuditLog
 from vault.audit._witness import FileWitness
@@ -18,6 +19,7 @@ from vault.keys._access import KEY_ACCESS
 from vault.vault import Dependencies, Vault
 
 _ROW_MACS_REVISION = "0005"  # the migration that gives assignments their MAC column
+_HEAD_SEAL_REVISION = "0006"  # the migration that gives the audit head its seal
 
 
 @dataclass
@@ -38,6 +40,9 @@ def initialise(settings: Settings, operator: Actor, clock: Clock | None = None) 
         engine.dispose()
     vault = _assemble(settings, provider, clock or SystemClock())
     try:
+        if before is None or before < _HEAD_SEAL_REVISION:
+            # Only in the run that adds head seals (or creates the log): a head unsealed later stays refused.
+            vault._deps.guard.adopt_audit_head(operator)
         changed = vault.policy.load(operator, read_policy_dir(settings.effective_policy_dir))
         if before is not None and before < _ROW_MACS_REVISION:
             # Only in the run that adds row MACs: a row inserted without one later must stay without one.
@@ -97,6 +102,7 @@ def _assemble(settings: Settings, provider: KeyProvider, clock: Clock) -> Vault:
     )
     audit_log = AuditLog(
         provider.audit_signer(KEY_ACCESS),
+        RowMacs(provider, KEY_ACCESS),  # seals the audit head (vault/audit/_log.py)
         settings.audit_checkpoint_interval,
         clock,
         checkpoint_seconds=settings.audit_checkpoint_seconds,

@@ -120,3 +120,37 @@ def test_the_upgrade_to_row_macs_seals_existing_assignments_once(settings: Setti
         assert sealed == 1
     finally:
         kluis.close()
+
+
+def test_the_upgrade_to_head_seals_adopts_the_old_head_once_and_only_then(settings: Settings) -> None:
+    from tests.conftest import OPERATOR, actor
+    from tests.harness import open_harness
+    from vault import AuditQuery, AuditUnavailable, initialise
+
+    initialise(settings, OPERATOR)
+    engine = make_engine(settings.effective_database_url, foreign_keys=False)
+    with engine.begin() as connection:  # as a log from before head seals looks after the upgrade
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0005'"))
+        connection.execute(sa.text("ALTER TABLE audit_head DROP COLUMN mac"))
+    engine.dispose()
+    officer = actor("sec", "security_officer")
+    initialise(settings, OPERATOR)  # migrates 0005 -> 0006 and adopts the head it finds, audited
+    kluis = open_harness(settings)
+    try:
+        kluis.vault.audit.search(officer, AuditQuery(limit=1))
+        assert kluis.vault.audit.verify(officer).ok
+        with kluis.engine.begin() as connection:
+            adopted = connection.scalar(
+                sa.text("SELECT count(*) FROM audit_events WHERE event_type = 'audit.head_seal'")
+            )
+            connection.execute(sa.text("UPDATE audit_head SET mac = NULL"))
+        assert adopted == 2  # the log's creation and the upgrade
+    finally:
+        kluis.close()
+    initialise(settings, OPERATOR)  # already at 0006: a head unsealed now is not adopted
+    kluis = open_harness(settings)
+    try:
+        with pytest.raises(AuditUnavailable):
+            kluis.vault.audit.search(officer, AuditQuery(limit=1))
+    finally:
+        kluis.close()

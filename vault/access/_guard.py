@@ -37,6 +37,7 @@ from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
 from vault.audit import About, AuditEvent, Checkpoint, EventType, Outcome, Reason, events
 from vault.audit._log import AuditLog
+from vault.audit._repository import Head
 from vault.audit._witness import Witness
 from vault.crypto import FieldContext
 from vault.crypto._data_keys import DataKey, DataKeys, KeyDestroyed, KeyScope, Wrapper
@@ -483,6 +484,20 @@ class AccessGuard:
     def conclude(self, actor: Actor, event_type: EventType, *, ok: bool, reason: Reason) -> None:
         """Record how an operation allowed earlier ended (its own event, committed by group commit)."""
         self._group.submit([events.concluded(event_type, actor, self.clock.now(), ok=ok, reason=reason)])
+
+    def adopt_audit_head(self, operator: Actor) -> None:
+        """Seal the audit head from before head seals by appending to it (`kluis init`, in the run that migrates to
+        them, or that creates the log), audited as `audit.head_seal`."""
+        event = events.concluded(
+            EventType.AUDIT_HEAD_SEAL, operator, self.clock.now(), ok=True, reason=Reason.COMPLETED
+        )
+        with self._transaction() as session:
+            signed = self._audit_log.append(session, [event], adopt_unsealed=True)
+        self._witness_heads(signed)
+
+    def audit_head_sealed(self, head: Head) -> bool:
+        """Whether the audit head row's seal holds (for verify)."""
+        return self._audit_log.head_sealed(head)
 
     def refuse_token(
         self, organisation: str, reason: Reason, *, client: str | None, request_id: str | None, count: int = 1

@@ -2,6 +2,7 @@
 
     link(n)      = SHA-256("kluis.audit.v1" 0x00 || seq(n) as u64 BE || link(n-1) || body(n)),  link(0) = 32 zero bytes
     checkpoint   = Ed25519 over "kluis.checkpoint.v1" 0x00 || seq as u64 BE || link(seq)
+    head seal    = the provider's row MAC over "kluis.audit.head.v1" 0x00 || seq as u64 BE || link(seq)
 
 Verification walks events in the order given and stops at the first inconsistency, naming its sequence number.
 """
@@ -20,6 +21,7 @@ from vault.crypto import verify_signature
 GENESIS_HASH = bytes(32)
 _LINK_PREFIX = b"kluis.audit.v1\x00"
 _CHECKPOINT_PREFIX = b"kluis.checkpoint.v1\x00"
+_HEAD_PREFIX = b"kluis.audit.head.v1\x00"
 _SEQ = struct.Struct(">Q")
 
 Problem = Literal[
@@ -33,6 +35,7 @@ Problem = Literal[
     "bad_checkpoint",
     "mismatched_index",
     "head_mismatch",
+    "unsealed_head",
 ]
 # The search columns of an event row, in this order, as they must read from its body (see index_of).
 IndexColumns = tuple[str, str, str, str, str | None, str | None, str | None]
@@ -44,6 +47,11 @@ def link_hash(seq: int, prev_hash: bytes, body: bytes) -> bytes:
 
 def checkpoint_message(seq: int, chain_hash: bytes) -> bytes:
     return _CHECKPOINT_PREFIX + _SEQ.pack(seq) + chain_hash
+
+
+def head_message(seq: int, chain_hash: bytes) -> bytes:
+    """What the head row's MAC covers: without the provider's key nobody can move the head to a chain they made."""
+    return _HEAD_PREFIX + _SEQ.pack(seq) + chain_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,8 @@ def verify_chain(
     max_checkpoint_gap: int,
     expected_head: int | None = None,
     witnessed: Checkpoint | None = None,
+    head_hash: bytes | None = None,
+    head_sealed: bool | None = None,
 ) -> Verification:
     """Recompute the chain from stored bytes and check every checkpoint signature.
 
@@ -91,7 +101,9 @@ def verify_chain(
     checkpoints were removed. ``expected_head``: the sequence number the head row claims (None offline).
     ``witnessed``: the newest signed head kept outside the database; the chain must reach it with the same hash, or
     it was truncated, rolled back, wiped or rewritten. Events that carry their search columns (``index``) must have
-    columns that say what their body says.
+    columns that say what their body says. ``head_hash`` and ``head_sealed``: the head row's hash and whether its MAC
+    holds (None offline); a chain that checks out but ends at a head without a valid seal was extended, or its
+    unsigned tail rewritten, by someone without the key.
     """
     if witnessed is not None and not verify_signature(
         public_key, witnessed.signature, checkpoint_message(witnessed.seq, witnessed.hash)
@@ -157,6 +169,14 @@ def verify_chain(
         return fail("truncated", prev_seq + 1, f"the chain head says {expected_head} events, found {prev_seq}")
     if expected_head is not None and expected_head < prev_seq:
         return fail("head_mismatch", expected_head + 1, f"the head row says {expected_head}, the chain has {prev_seq}")
+    if head_hash is not None and head_hash != prev_hash:
+        return fail("head_mismatch", prev_seq, f"the head row's hash is not that of event {prev_seq}")
+    if head_sealed is False:
+        return fail(
+            "unsealed_head",
+            last_checkpoint + 1,
+            f"the head row's seal is invalid: events after checkpoint {last_checkpoint} are not proven",
+        )
     witnessed_seq = None if witnessed is None else witnessed.seq
     return Verification(True, count, prev_seq, verified, prev_seq - last_checkpoint, witnessed_seq=witnessed_seq)
 

@@ -39,6 +39,7 @@ class EventType(StrEnum):
     POLICY_LOAD = "policy.load"
     ASSIGNMENT_SEAL = "assignment.seal"  # sealing rows from before row MACs
     INTEGRITY_ALERT = "integrity.alert"  # a row that grants access failed its MAC
+    AUDIT_HEAD_SEAL = "audit.head_seal"  # sealing the head from before head MACs
     AUTH_TOKEN = "auth.token"
 
 
@@ -69,6 +70,7 @@ class Reason(StrEnum):
     WIPED = "wiped"
     MISMATCHED_INDEX = "mismatched_index"
     HEAD_MISMATCH = "head_mismatch"
+    UNSEALED_HEAD = "unsealed_head"
     # a refused token (the outer layer's authentication)
     NO_TOKEN = "no_token"
     MALFORMED_TOKEN = "malformed_token"
@@ -109,6 +111,7 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.POLICY_LOAD: ("U", "policy"),
     EventType.ASSIGNMENT_SEAL: ("U", "assignment"),
     EventType.INTEGRITY_ALERT: ("E", "assignment"),
+    EventType.AUDIT_HEAD_SEAL: ("U", "audit_log"),
     EventType.AUTH_TOKEN: ("E", "session"),
 }
 

@@ -5,21 +5,43 @@ Appends are serialised by the single ``audit_head`` row: ``SELECT ... FOR UPDATE
 the ``BEGIN IMMEDIATE`` every transaction starts with. Unique constraints on seq and prev_hash make a fork
 impossible even if that serialisation were bypassed. The caller owns the transaction, so an event commits
 together with the access it records, or not at all.
+
+The head row is sealed: a MAC under the key provider's row-MAC key over its sequence number and hash, renewed with
+every append. An append first checks the seal of the head it extends; a head the database administrator moved (over
+events they inserted, or a tail they rewrote) has no valid seal, and the log then takes nothing: no event is chained
+onto, and no checkpoint signed over, what Kluis did not write (fail closed; `kluis audit verify` names it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
+import structlog
 from sqlalchemy.orm import Session
 
 from vault._kit import Clock
 from vault.audit import _repository as repository
-from vault.audit._chain import Checkpoint, checkpoint_message, link_hash
+from vault.audit._chain import Checkpoint, checkpoint_message, head_message, link_hash
 from vault.audit._event import AuditEvent
 from vault.audit._repository import Head
+from vault.errors import AuditUnavailable
 from vault.keys import Signer
+
+log = structlog.get_logger(__name__)
+
+
+class Sealer(Protocol):
+    """MACs under a key the database administrator does not hold (the key provider's row-MAC key)."""
+
+    def sign(self, message: bytes) -> bytes: ...
+
+    def valid(self, message: bytes, mac: bytes | None) -> bool: ...
+
+
+class UnsealedHead(AuditUnavailable):
+    """The head's seal does not hold: the log was changed outside Kluis, and takes no event until that is resolved."""
 
 
 class AuditLog:
@@ -27,8 +49,16 @@ class AuditLog:
     ``checkpoint_seconds`` have passed since the newest checkpoint (``due_checkpoint`` covers an idle log). The
     checkpoints a transaction signed are handed back, for the guard to give to the witness after the commit."""
 
-    def __init__(self, signer: Signer, checkpoint_interval: int, clock: Clock, checkpoint_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        signer: Signer,
+        sealer: Sealer,
+        checkpoint_interval: int,
+        clock: Clock,
+        checkpoint_seconds: float = 5.0,
+    ) -> None:
         self._signer = signer
+        self._sealer = sealer
         self._interval = checkpoint_interval
         self._seconds = checkpoint_seconds
         self._clock = clock
@@ -37,9 +67,12 @@ class AuditLog:
     def checkpoint_interval(self) -> int:
         return self._interval
 
-    def append(self, session: Session, events: Sequence[AuditEvent]) -> list[Checkpoint]:
-        """Append events in order, inside the caller's transaction. Returns the checkpoints signed."""
-        head = repository.lock_head(session)
+    def append(
+        self, session: Session, events: Sequence[AuditEvent], *, adopt_unsealed: bool = False
+    ) -> list[Checkpoint]:
+        """Append events in order, inside the caller's transaction. Returns the checkpoints signed.
+        ``adopt_unsealed``: only for `kluis init` in the run that adds head seals, to extend the head from before."""
+        head = self._locked_head(session, adopt_unsealed=adopt_unsealed)
         seq, prev = head.seq, head.hash
         rows: list[dict[str, object]] = []
         signed: list[Checkpoint] = []
@@ -69,13 +102,13 @@ class AuditLog:
         if seq > head.seq and (not signed or signed[-1].seq != seq) and self._due(head, now):
             signed.append(self._sign(seq, prev))  # bound the unsigned tail in time, not only in count
         repository.insert_events(session, rows, [self._row(c, now) for c in signed])
-        repository.move_head(session, seq, prev, (signed[-1].seq, now) if signed else None)
+        repository.move_head(session, seq, prev, self._seal(seq, prev), (signed[-1].seq, now) if signed else None)
         return signed
 
     def seal_head(self, session: Session, *, only_if_due: bool = False) -> Checkpoint | None:
         """Sign a checkpoint at the current head now (before an export, or on a timer for an idle log), unless
         the head is signed already. Returns the checkpoint at the head (new or existing), None for an empty log."""
-        head = repository.lock_head(session)
+        head = self._locked_head(session)
         if not head.seq:
             return None
         now = self._clock.now()
@@ -85,8 +118,24 @@ class AuditLog:
             return None
         checkpoint = self._sign(head.seq, head.hash)
         repository.insert_events(session, [], [self._row(checkpoint, now)])
-        repository.move_head(session, head.seq, head.hash, (head.seq, now))
+        repository.move_head(session, head.seq, head.hash, self._seal(head.seq, head.hash), (head.seq, now))
         return checkpoint
+
+    def head_sealed(self, head: Head) -> bool:
+        """Whether the head row's seal holds for its sequence number and hash."""
+        return self._sealer.valid(head_message(head.seq, head.hash), head.mac)
+
+    def _locked_head(self, session: Session, *, adopt_unsealed: bool = False) -> Head:
+        head = repository.lock_head(session)
+        if self.head_sealed(head) or (adopt_unsealed and head.mac is None):
+            return head
+        log.error("audit_head_unsealed", seq=head.seq, signed_seq=head.signed_seq)
+        raise UnsealedHead(
+            "the audit head's seal is invalid: the log was changed outside Kluis (run kluis audit verify)"
+        )
+
+    def _seal(self, seq: int, chain_hash: bytes) -> bytes:
+        return self._sealer.sign(head_message(seq, chain_hash))
 
     def _due(self, head: Head, now: datetime) -> bool:
         return head.signed_at is None or (now - head.signed_at).total_seconds() >= self._seconds

@@ -31,22 +31,26 @@ class Head:
     hash: bytes
     signed_seq: int = 0  # the newest checkpoint
     signed_at: datetime | None = None
+    mac: bytes | None = None  # the seal over seq and hash (None: from before head seals)
 
 
 # Built once: every append runs them.
-_HEAD_COLUMNS = (AuditHead.seq, AuditHead.hash, AuditHead.signed_seq, AuditHead.signed_at)
+_HEAD_COLUMNS = (AuditHead.seq, AuditHead.hash, AuditHead.signed_seq, AuditHead.signed_at, AuditHead.mac)
 _LOCK_HEAD = select(*_HEAD_COLUMNS).where(AuditHead.id == 1).with_for_update()
 _INSERT_EVENTS = insert(AuditEventRow.__table__)
 _INSERT_CHECKPOINTS = insert(AuditCheckpoint.__table__)
-_MOVE_HEAD = update(AuditHead).where(AuditHead.id == 1).values(seq=bindparam("seq"), hash=bindparam("chain_hash"))
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(AuditHead.id == 1)
+    .values(seq=bindparam("seq"), hash=bindparam("chain_hash"), mac=bindparam("seal"))
+)
 _MOVE_SIGNED_HEAD = _MOVE_HEAD.values(signed_seq=bindparam("signed_seq"), signed_at=bindparam("signed_at"))
 
 
 def lock_head(session: Session) -> Head:
     """The head, locked for this transaction: whoever holds it owns the next sequence numbers (FOR UPDATE on
     PostgreSQL; on SQLite every write transaction begins IMMEDIATE)."""
-    seq, chain_hash, signed_seq, signed_at = fetch_all(session, _LOCK_HEAD)[0]
-    return Head(seq, bytes(chain_hash), signed_seq, signed_at)
+    return _head(fetch_all(session, _LOCK_HEAD)[0])
 
 
 def insert_events(session: Session, rows: list[dict[str, object]], marks: list[dict[str, object]]) -> None:
@@ -57,8 +61,10 @@ def insert_events(session: Session, rows: list[dict[str, object]], marks: list[d
         connection.execute(_INSERT_CHECKPOINTS, marks)
 
 
-def move_head(session: Session, seq: int, chain_hash: bytes, signed: tuple[int, datetime] | None = None) -> None:
-    params: dict[str, object] = {"seq": seq, "chain_hash": chain_hash}
+def move_head(
+    session: Session, seq: int, chain_hash: bytes, seal: bytes, signed: tuple[int, datetime] | None = None
+) -> None:
+    params: dict[str, object] = {"seq": seq, "chain_hash": chain_hash, "seal": seal}
     if signed is not None:
         params["signed_seq"], params["signed_at"] = signed
     session.connection().execute(_MOVE_HEAD if signed is None else _MOVE_SIGNED_HEAD, params)
@@ -74,9 +80,16 @@ def checkpoint_at(session: Session, seq: int) -> Checkpoint | None:
     return None if row is None else Checkpoint(row.seq, bytes(row.hash), bytes(row.signature))
 
 
+_HEAD = select(*_HEAD_COLUMNS).where(AuditHead.id == 1)
+
+
 def head(session: Session) -> Head:
-    row = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
-    return Head(row.seq, row.hash, row.signed_seq, row.signed_at)
+    return _head(fetch_all(session, _HEAD)[0])
+
+
+def _head(row: tuple[Any, ...]) -> Head:
+    seq, chain_hash, signed_seq, signed_at, mac = row
+    return Head(seq, bytes(chain_hash), signed_seq, signed_at, None if mac is None else bytes(mac))
 
 
 def iter_events(

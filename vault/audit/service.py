@@ -87,6 +87,8 @@ class AuditService:
                 max_checkpoint_gap=self._interval,
                 expected_head=head.seq,
                 witnessed=self._guard.witnessed_head(),
+                head_hash=head.hash,
+                head_sealed=self._guard.audit_head_sealed(head),
             )
         reason = Reason.COMPLETED if result.problem is None else Reason(result.problem)
         return replace(result, recorded=self._record_after(actor, EventType.AUDIT_VERIFY, reason))

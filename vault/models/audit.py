@@ -20,6 +20,7 @@ class AuditHead(Base):
     hash: Mapped[bytes] = mapped_column(LargeBinary)
     signed_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the newest checkpoint's sequence number
     signed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # over seq and hash (vault/audit/_log.py)
 
 
 class AuditEventRow(Base):

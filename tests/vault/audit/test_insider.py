@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
 from tests.harness import Harness, ManualClock, open_harness
-from vault import AuditQuery, Settings, initialise, verify_export
+from vault import AuditQuery, AuditUnavailable, Settings, initialise, verify_export
 
 SECURITY = actor("sec", "security_officer")
 
@@ -161,3 +161,84 @@ def test_a_timed_checkpoint_bounds_the_unsigned_tail(settings: Settings, clock: 
         assert witnessed is not None and witnessed.seq == _head(running)
     finally:
         running.close()
+
+
+def _forge_append(kluis: Harness) -> int:
+    """Append a copy of the newest event as the next one, its link computed as Kluis would, and move the head over
+    it: everything but the head's seal, which needs the provider's key. Returns the forged event's seq."""
+    from vault.audit import link_hash
+
+    with kluis.engine.begin() as connection:  # inserting is what the append-only triggers allow
+        last = connection.execute(
+            sa.text(
+                "SELECT seq, hash, body, occurred_at, actor, event_type, outcome, category, subject, case_ref "
+                "FROM audit_events ORDER BY seq DESC LIMIT 1"
+            )
+        ).one()
+        seq, chained = last[0] + 1, link_hash(last[0] + 1, bytes(last[1]), bytes(last[2]))
+        connection.execute(
+            sa.text(
+                "INSERT INTO audit_events (seq, prev_hash, hash, body, occurred_at, actor, event_type, outcome, "
+                "category, subject, case_ref) VALUES (:s, :p, :h, :b, :o, :a, :t, :oc, :c, :su, :cr)"
+            ),
+            {"s": seq, "p": bytes(last[1]), "h": chained, "b": bytes(last[2]), "o": last[3], "a": last[4]}
+            | {"t": last[5], "oc": last[6], "c": last[7], "su": last[8], "cr": last[9]},
+        )
+        connection.execute(sa.text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": seq, "h": chained})
+    return int(seq)
+
+
+def _signed_seq(kluis: Harness) -> int:
+    with kluis.engine.connect() as connection:
+        return int(connection.scalar(sa.text("SELECT signed_seq FROM audit_head")) or 0)
+
+
+def test_an_event_appended_with_a_recomputed_link_and_the_head_moved_is_found_and_never_extended(log: Harness) -> None:
+    log.vault.audit.search(SECURITY, AuditQuery(limit=1))  # an unsigned tail of one
+    signed = _signed_seq(log)
+    forged = _forge_append(log)
+    result = log.vault.audit.verify(SECURITY)
+    assert not result.ok and result.problem == "unsealed_head" and result.first_bad_seq == signed + 1
+    assert result.recorded is False  # the log took no event on top of the forged one
+    with pytest.raises(AuditUnavailable):  # every access fails closed: nothing is chained onto it...
+        log.vault.audit.search(SECURITY, AuditQuery(limit=1))
+    with pytest.raises(AuditUnavailable):  # ...and no checkpoint is signed over it
+        log.vault._deps.guard.seal_audit_head()
+    assert _head(log) == forged and _signed_seq(log) == signed
+
+
+def test_the_unsigned_tail_rewritten_with_recomputed_links_and_head_is_found(log: Harness) -> None:
+    from vault.audit import link_hash
+
+    for _ in range(3):
+        log.vault.audit.search(SECURITY, AuditQuery(limit=1))
+    signed = _signed_seq(log)
+    _drop_append_only_guard(log)
+    with log.engine.begin() as connection:
+        rows = connection.execute(
+            sa.text("SELECT seq, prev_hash, body FROM audit_events WHERE seq > :s ORDER BY seq"), {"s": signed}
+        ).all()
+        prev = bytes(rows[0][1])
+        for seq, _, body in rows:
+            forged = bytes(body).replace(b'"outcome":"allowed"', b'"outcome":"denied"')
+            chained = link_hash(seq, prev, forged)
+            connection.execute(
+                sa.text(
+                    "UPDATE audit_events SET body = :b, hash = :h, prev_hash = :p, outcome = 'denied' WHERE seq = :s"
+                ),
+                {"b": forged, "h": chained, "p": prev, "s": seq},
+            )
+            prev = chained
+        connection.execute(sa.text("UPDATE audit_head SET hash = :h"), {"h": prev})
+    result = log.vault.audit.verify(SECURITY)
+    assert not result.ok and result.problem == "unsealed_head" and result.first_bad_seq == signed + 1
+
+
+def test_a_head_whose_seal_was_removed_takes_no_event(log: Harness) -> None:
+    before = _head(log)
+    with log.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_head SET mac = NULL"))
+    with pytest.raises(AuditUnavailable):
+        log.vault.audit.search(SECURITY, AuditQuery(limit=1))
+    assert _head(log) == before
+    assert log.vault.audit.verify(SECURITY).problem == "unsealed_head"
