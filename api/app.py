@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
 
 from api import problems
 from api.auth import Authenticator, KeySource, TrustAnchor, dev_anchor
@@ -72,14 +71,12 @@ def create_app(settings: Settings | None = None, vault: Vault | None = None) -> 
                 running.close()
 
     app = FastAPI(title="Kluis", version="1", lifespan=lifespan, docs_url="/docs", redoc_url=None)
-    registry = CollectorRegistry()
     app.state.vault = running
     app.state.authenticator = authenticator
-    app.state.metrics_registry = registry
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(Metrics, registry=registry)
+    app.add_middleware(Metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)  # outermost: every response, even a 413, carries the correlation id
     return app

@@ -7,8 +7,9 @@ import time
 import uuid
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -91,14 +92,8 @@ async def _too_large(scope: Scope, send: Send) -> None:
 class Metrics:
     """Request counts and latencies per route template (never per concrete path: ids would explode the labels)."""
 
-    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.requests = Counter(
-            "kluis_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
-        )
-        self.latency = Histogram(
-            "kluis_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry
-        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,5 +112,5 @@ class Metrics:
         finally:
             route: Any = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            self.requests.labels(scope["method"], template, str(status)).inc()
-            self.latency.labels(scope["method"], template).observe(time.perf_counter() - start)
+            HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
+            HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - start)

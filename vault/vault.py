@@ -28,6 +28,7 @@ from vault.config import Settings
 from vault.errors import InvalidInput
 from vault.keys import KeyProvider
 from vault.keys.service import KeyService
+from vault.metrics import REFUSED_TOKENS
 from vault.records import RecordService
 
 
@@ -82,6 +83,7 @@ class Vault:
             code = Reason(reason)
         except ValueError:
             raise InvalidInput("unknown refusal reason") from None
+        REFUSED_TOKENS.labels(code.value).inc()
         self._refusals.refuse(code, client=client, request_id=request_id)
 
     def token_attempts_limited(self, client: str | None) -> bool:

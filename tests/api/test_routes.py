@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -254,6 +255,37 @@ def test_health_readiness_and_metrics_need_no_token(world: World) -> None:
     assert world.client.get("/readyz").json() == {"status": "ready"}
     metrics = world.client.get("/metrics").text
     assert 'route="/v1/records/{record_id}"' in metrics and CANARY["health"] not in metrics
+
+
+def _sample(metrics: str, name: str, labels: str) -> float:
+    series = f"{name}{{{labels}}}" if labels else name
+    found = re.search(r"^" + re.escape(series) + r" ([0-9.e+]+)$", metrics, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_metrics_count_decisions_by_outcome_refused_tokens_and_audit_commits(world: World) -> None:
+    record_id = world.records[("CASE-A", "health")]
+    read = 'event_type="record.read",outcome="allowed"'
+    before = world.client.get("/metrics").text
+    headers = world.auth("medical_adviser-a", "medical_adviser")
+    assert world.client.get(f"/v1/records/{record_id}?purpose=claim_assessment", headers=headers).status_code == 200
+    assert (
+        world.client.get("/v1/cases/CASE-A?purpose=claim_assessment", headers={"Authorization": "Bearer x"}).status_code
+        == 401
+    )
+    after = world.client.get("/metrics").text
+    assert _sample(after, "kluis_decisions_total", read) == _sample(before, "kluis_decisions_total", read) + 1
+    refused = 'reason="malformed_token"'
+    assert (
+        _sample(after, "kluis_refused_tokens_total", refused)
+        == _sample(before, "kluis_refused_tokens_total", refused) + 1
+    )
+    waited = 'path="group"'
+    assert _sample(after, "kluis_audit_append_seconds_count", waited) > _sample(
+        before, "kluis_audit_append_seconds_count", waited
+    )
+    assert _sample(after, "kluis_audit_head_seq", "") > _sample(before, "kluis_audit_head_seq", "")
+    assert record_id not in after and "medical_adviser-a" not in after  # labels are codes, never identifiers
 
 
 # -- fail closed -----------------------------------------------------------------------------------------------

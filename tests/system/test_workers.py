@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -123,3 +124,18 @@ def test_policy_change_reaches_every_worker_within_five_seconds(
     elapsed = time.monotonic() - changed
     assert _statuses(base, path, adviser) == {403}  # may still see the case exists, may no longer read it
     assert elapsed <= 5.0, f"took {elapsed:.1f} s"
+
+
+def _healthz_total(metrics: str) -> float:
+    found = re.search(r'kluis_http_requests_total\{method="GET",route="/healthz",status="200"\} ([0-9.e+]+)', metrics)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_metrics_are_summed_over_every_worker(served: tuple[str, Settings, IdentityProvider, str]) -> None:
+    base, settings, _, _ = served
+    for _ in range(30):  # fresh connections: the kernel spreads them over both workers
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+    workers_counting = {path.name for path in (settings.data_dir / "metrics").glob("counter_*.db")}
+    assert len(workers_counting) >= 2  # both workers (and so both halves of the count) wrote their values
+    totals = {_healthz_total(httpx.get(f"{base}/metrics", timeout=10).text) for _ in range(10)}
+    assert totals == {30.0}  # whichever worker answers, it reports the sum

@@ -41,7 +41,7 @@ def _length_prefixed(label: bytes, version: int, *parts: str) -> bytes:
 def test_field_associated_data_matches_the_documented_encoding() -> None:
     v = VECTORS["field_v1"]
     context = FieldContext(**v["context"])
-    assert context.associated_data().hex() == v["associated_data"]
+    assert context.associated_data(1).hex() == v["associated_data"]
     c = v["context"]
     documented = _length_prefixed(
         b"kluis.field", 1, c["record_id"], c["field"], c["category"], c["subject_id"], c["data_key_id"]
@@ -145,3 +145,27 @@ def test_a_log_of_v1_events_followed_by_v2_events_verifies() -> None:
     result = verify_chain(stored, marks, signer.public_key(), max_checkpoint_gap=10, expected_head=4)
     assert result.ok and result.events == 4 and result.checkpoints == 1
     assert json.loads(v1_body)["v"] == 1
+
+
+def test_field_v2_binds_organisation_and_case_and_opens_with_plain_aes_gcm() -> None:
+    v = VECTORS["field_v2"]
+    c = v["context"]
+    context = FieldContext(**c)
+    assert context.associated_data().hex() == v["associated_data"]
+    documented = _length_prefixed(
+        b"kluis.field",
+        2,
+        c["record_id"],
+        c["field"],
+        c["category"],
+        c["subject_id"],
+        c["data_key_id"],
+        c["organisation"],
+        c["case_ref"],
+    )
+    assert documented.hex() == v["associated_data"]
+    envelope, key = bytes.fromhex(v["envelope"]), bytes.fromhex(v["key"])
+    assert envelope[0] == 2
+    assert DataKey(context.data_key_id, key).open(context, envelope) == v["plaintext"]
+    raw = AESGCM(key).decrypt(envelope[1:13], envelope[13:], bytes.fromhex(v["associated_data"]))
+    assert raw.decode() == v["plaintext"]

@@ -10,6 +10,7 @@ decides nor refuses cannot commit at all.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -51,6 +52,7 @@ from vault.errors import (
     VaultError,
 )
 from vault.keys._access import KEY_ACCESS
+from vault.metrics import AUDIT_EVENTS_PER_COMMIT, AUDIT_HEAD, AUDIT_WAIT, DECISIONS, WITNESS_FAILURES, WITNESSED
 from vault.vocabulary import Action, Category, Purpose, Resource
 
 T = TypeVar("T")
@@ -249,7 +251,15 @@ class Work:
         values: dict[str, str] = {}
         for item in record.fields:
             key = keys[item.data_key_id]
-            context = FieldContext(record.record_id, item.name, record.category.value, record.subject_id, key.id)
+            context = FieldContext(
+                record.record_id,
+                item.name,
+                record.category.value,
+                record.subject_id,
+                key.id,
+                record.organisation,
+                record.case_ref,
+            )
             values[item.name] = key.open(context, item.ciphertext)
         return values
 
@@ -279,7 +289,15 @@ class Work:
                     name: (
                         key.id,
                         key.seal(
-                            FieldContext(fields.record_id, name, fields.category.value, fields.subject_id, key.id),
+                            FieldContext(
+                                fields.record_id,
+                                name,
+                                fields.category.value,
+                                fields.subject_id,
+                                key.id,
+                                self.actor.organisation,
+                                fields.case_ref,
+                            ),
                             value,
                         ),
                     )
@@ -422,12 +440,15 @@ class AccessGuard:
                 except _Refusal as stop:
                     refusal = stop.error
                 work._flush()
+                flushed = time.perf_counter()
         except BaseException:
             if work is not None:
                 work._state = "ended"  # rolled back: its grants are good for nothing
             raise
         assert work is not None
         work._state = "committed"
+        AUDIT_WAIT.labels("write").observe(time.perf_counter() - flushed)
+        self._committed(work)
         self._witness_heads(work.signed)
         if refusal is not None:
             raise refusal
@@ -444,12 +465,15 @@ class AccessGuard:
                 except _Refusal as stop:
                     refusal = stop.error
                 built = work._events()
+            ended = time.perf_counter()
             work.signed = self._group.submit(built)  # durable before anything is returned or raised
         except BaseException:
             if work is not None:
                 work._state = "ended"
             raise
         work._state = "committed"
+        AUDIT_WAIT.labels("group").observe(time.perf_counter() - ended)
+        self._committed(work)
         if refusal is not None:
             raise refusal
         return result
@@ -458,8 +482,15 @@ class AccessGuard:
         """One group commit: the events of every waiting read-only unit, in one transaction, then the witness."""
         with self._transaction() as session:
             signed = self._audit_log.append(session, batch)
+        AUDIT_EVENTS_PER_COMMIT.observe(len(batch))
         self._witness_heads(signed)
         return signed
+
+    def _committed(self, work: Work) -> None:
+        """Count what a committed unit decided (its events are durable now)."""
+        for pending in work._pending:
+            DECISIONS.labels(pending.event_type.value, pending.outcome).inc()
+        AUDIT_HEAD.set(self._audit_log.newest_seq)
 
     def seal_unsealed_assignments(self, actor: Actor) -> int:
         """Give rows from before row MACs their MAC (the upgrade across migration 0005, run by `kluis init`):
@@ -529,7 +560,10 @@ class AccessGuard:
         try:
             self._witness.record(signed[-1])
         except OSError as exc:
+            WITNESS_FAILURES.inc()
             log.error("audit_witness_failed", error=type(exc).__name__, seq=signed[-1].seq)
+        else:
+            WITNESSED.set(signed[-1].seq)
 
     @contextmanager
     def _read_transaction(self) -> Iterator[Session]:

@@ -87,10 +87,10 @@ def _reseal_one(data_keys: DataKeys, transaction: Transaction, clock: Clock, key
 
 
 def _reseal(old: DataKey, new: DataKey, stored: repository.StoredField) -> dict[str, object]:
-    value = old.open(
-        FieldContext(stored.record_id, stored.name, stored.category, stored.subject_id, old.id), stored.ciphertext
-    )
-    context = FieldContext(stored.record_id, stored.name, stored.category, stored.subject_id, new.id)
+    where = (stored.record_id, stored.name, stored.category, stored.subject_id)
+    value = old.open(FieldContext(*where, old.id, stored.organisation, stored.case_ref), stored.ciphertext)
+    # sealed again in the current format: a v1 field comes out bound to its organisation and case
+    context = FieldContext(*where, new.id, stored.organisation, stored.case_ref)
     return {
         "record_id": stored.record_id,
         "name": stored.name,

@@ -113,6 +113,7 @@ class StoredField:
     subject_id: str
     case_ref: str
     kind: str
+    organisation: str
 
 
 _SEALED_FIELDS = select(RecordField.name, RecordField.data_key_id, RecordField.ciphertext).where(
@@ -138,12 +139,13 @@ def fields_under_key(session: Session, key_id: str) -> list[StoredField]:
             Record.subject_id,
             Record.case_ref,
             Record.kind,
+            Record.organisation,
         )
         .join(Record, Record.id == RecordField.record_id)
         .where(RecordField.data_key_id == key_id)
         .with_for_update(of=RecordField)
     )
-    return [StoredField(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6]) for r in session.execute(query)]
+    return [StoredField(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in session.execute(query)]
 
 
 def reseal_fields(session: Session, old_key_id: str, changes: Sequence[dict[str, object]]) -> None:

@@ -51,3 +51,5 @@ class SealedRecord:
     subject_id: str
     category: Category
     fields: tuple[SealedField, ...]
+    organisation: str
+    case_ref: str

@@ -59,6 +59,7 @@ class AuditLog:
     ) -> None:
         self._signer = signer
         self._sealer = sealer
+        self.newest_seq = 0  # the head this process's last append wrote (for the head gauge, after its commit)
         self._interval = checkpoint_interval
         self._seconds = checkpoint_seconds
         self._clock = clock
@@ -103,6 +104,7 @@ class AuditLog:
             signed.append(self._sign(seq, prev))  # bound the unsigned tail in time, not only in count
         repository.insert_events(session, rows, [self._row(c, now) for c in signed])
         repository.move_head(session, seq, prev, self._seal(seq, prev), (signed[-1].seq, now) if signed else None)
+        self.newest_seq = seq
         return signed
 
     def seal_head(self, session: Session, *, only_if_due: bool = False) -> Checkpoint | None:

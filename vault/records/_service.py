@@ -196,7 +196,11 @@ def _target(record: StoredRecord, reference: str, fields: tuple[str, ...] = ()) 
 
 def _open(work: Work, grant: Grant, record: StoredRecord) -> dict[str, str]:
     sealed = tuple(stored_fields(work.session, record.id))
-    return grant.open(SealedRecord(record.id, record.subject_id, Category(record.category), sealed))
+    return grant.open(
+        SealedRecord(
+            record.id, record.subject_id, Category(record.category), sealed, record.organisation, record.case_ref
+        )
+    )
 
 
 def _view(record: StoredRecord, reference: str, values: dict[str, str] | None) -> RecordView:

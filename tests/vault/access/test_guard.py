@@ -142,9 +142,8 @@ def test_a_grant_outlives_its_unit_of_work_for_nothing(kluis: Harness, stored: s
         row = session.get(RecordField, (stored, "summary"))
         record_row = session.get(Record, stored)
         assert row is not None and record_row is not None
-        sealed = SealedRecord(
-            stored, record_row.subject_id, Category.HEALTH, (SealedField("summary", row.data_key_id, row.ciphertext),)
-        )
+        field = SealedField("summary", row.data_key_id, row.ciphertext)
+        sealed = SealedRecord(stored, record_row.subject_id, Category.HEALTH, (field,), "default", "CLAIM-1")
     with pytest.raises(PermissionError):
         kept[0].open(sealed)
 
@@ -155,7 +154,7 @@ def test_a_grant_is_bound_to_the_record_it_was_decided_for(kluis: Harness, store
     def operation(work: Work) -> None:
         target = Target(Category.HEALTH, About(case_ref="CLAIM-1", record_id=stored))
         grant = work.authorize(EventType.RECORD_READ, vault.Action.READ, Purpose.CLAIM_ASSESSMENT, target)
-        grant.open(SealedRecord("another-record", "another-subject", Category.HEALTH, ()))
+        grant.open(SealedRecord("another-record", "another-subject", Category.HEALTH, (), "default", "CLAIM-1"))
 
     with pytest.raises(PermissionError):
         kluis.vault._deps.guard.run(ADVISER, operation)
@@ -190,7 +189,7 @@ def test_a_grant_from_a_unit_that_failed_is_good_for_nothing(kluis: Harness, sto
         record_row = session.get(Record, stored)
         assert row is not None and record_row is not None
         field = SealedField("summary", row.data_key_id, row.ciphertext)
-        sealed = SealedRecord(stored, record_row.subject_id, Category.HEALTH, (field,))
+        sealed = SealedRecord(stored, record_row.subject_id, Category.HEALTH, (field,), "default", "CLAIM-1")
     with pytest.raises(PermissionError):
         kept[0].open(sealed)
 
@@ -215,7 +214,7 @@ def test_a_grant_opens_only_its_own_category(kluis: Harness, stored: str) -> Non
     def operation(work: Work) -> None:
         target = Target(Category.CRIMINAL, About(case_ref="CLAIM-1"))
         grant = work.authorize(EventType.RECORD_READ, vault.Action.VIEW_METADATA, Purpose.ACCEPTANCE, target)
-        grant.open(SealedRecord(stored, "s", Category.HEALTH, ()))
+        grant.open(SealedRecord(stored, "s", Category.HEALTH, (), "default", "CLAIM-1"))
 
     claims = actor("claims", "claims_handler")
     with pytest.raises(PermissionError):

@@ -80,3 +80,33 @@ def test_an_end_date_moved_in_the_database_grants_nothing(kluis: Harness, stored
 def test_sealed_assignments_still_grant_what_they_say(kluis: Harness, stored: str) -> None:
     assert kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT).fields == {"summary": "CANARY-MAC"}
     assert not [e for e in _events(kluis) if e["event_type"] == "integrity.alert"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reader"),
+    [
+        ("case_ref", "CLAIM-OTHER", actor("dr.other", "medical_adviser")),
+        ("organisation", "other-insurer", actor("dr.other", "medical_adviser", organisation="other-insurer")),
+    ],
+    ids=["record-moved-to-another-case", "record-moved-to-another-organisation"],
+)
+def test_a_record_moved_in_the_database_opens_for_nobody_there(
+    kluis: Harness, stored: str, column: str, value: str, reader: Any
+) -> None:
+    """Field format 2 binds organisation and case: the decision follows the edited row, the ciphertext does not."""
+    from vault import DecryptionFailed
+
+    assign_as = actor("operator:test", "key_admin", organisation=reader.organisation)
+    kluis.vault.assignments.assign(
+        assign_as, case_ref=value if column == "case_ref" else "CLAIM-1", user_id="dr.other", role=Role.MEDICAL_ADVISER
+    )
+    with kluis.engine.begin() as connection:
+        connection.execute(sa.text(f"UPDATE records SET {column} = :v"), {"v": value})
+        if column == "organisation":
+            connection.execute(sa.text('UPDATE "references" SET organisation = :v'), {"v": value})
+    with pytest.raises(DecryptionFailed) as refused:
+        kluis.vault.records.read(reader, stored, Purpose.CLAIM_ASSESSMENT)
+    assert "CANARY-MAC" not in str(refused.value)
+    last = _events(kluis)[-1]
+    assert last["event_type"] == "record.read" and last["outcome"] == "failed"
+    assert last["reason"] == "decryption_failed" and last["actor"]["user"] == "dr.other"

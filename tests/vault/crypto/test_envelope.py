@@ -17,7 +17,7 @@ from vault.keys import LocalKeyring
 from vault.keys._access import KEY_ACCESS  # the mechanism under test
 
 KEY = bytes(range(32))
-CONTEXT = FieldContext("rec-1", "summary", "health", "subject-1", "dek-1")
+CONTEXT = FieldContext("rec-1", "summary", "health", "subject-1", "dek-1", "insurer-a", "CLAIM-1")
 
 
 @pytest.fixture
@@ -40,8 +40,17 @@ def test_sealing_twice_gives_different_ciphertexts(key: DataKey) -> None:
         {"field": "treating_physician"},
         {"subject_id": "subject-2"},
         {"category": "criminal"},
+        {"case_ref": "CLAIM-2"},
+        {"organisation": "insurer-b"},
     ],
-    ids=["copied-to-other-record", "copied-to-other-field", "copied-to-other-subject", "copied-to-other-category"],
+    ids=[
+        "copied-to-other-record",
+        "copied-to-other-field",
+        "copied-to-other-subject",
+        "copied-to-other-category",
+        "record-moved-to-other-case",
+        "record-moved-to-other-organisation",
+    ],
 )
 def test_context_binds_ciphertext_to_its_place(key: DataKey, attack: dict[str, str]) -> None:
     sealed = key.seal(CONTEXT, "diagnosis text")
@@ -91,9 +100,31 @@ def test_data_key_hides_its_material() -> None:
 
 def test_associated_data_encoding_has_no_ambiguity() -> None:
     # Same concatenation, different split: length prefixes keep them apart.
-    a = FieldContext("ab", "c", "health", "s", "k").associated_data()
-    b = FieldContext("a", "bc", "health", "s", "k").associated_data()
+    a = FieldContext("ab", "c", "health", "s", "k", "o", "c").associated_data()
+    b = FieldContext("a", "bc", "health", "s", "k", "o", "c").associated_data()
     assert a != b
+    c = FieldContext("r", "f", "health", "s", "k", "oc", "").associated_data()
+    d = FieldContext("r", "f", "health", "s", "k", "o", "c").associated_data()
+    assert c != d
+
+
+def test_a_v1_envelope_still_opens_and_a_v2_one_relabelled_v1_does_not(key: DataKey) -> None:
+    from vault.crypto._envelope import FIELD_FORMAT_VERSION
+    from vault.crypto._primitives import NONCE_BYTES, Aead
+
+    assert FIELD_FORMAT_VERSION == 2
+    aead = Aead(KEY)
+    v1 = bytes([1]) + aead.seal(b"from before", CONTEXT.associated_data(1))  # as format 1 sealed it
+    assert key.open(CONTEXT, v1) == "from before"
+    v2 = key.seal(CONTEXT, "now")
+    assert v2[0] == 2 and len(v2) > 1 + NONCE_BYTES
+    with pytest.raises(DecryptionFailed):
+        key.open(CONTEXT, bytes([1]) + v2[1:])
+
+
+def test_a_v2_context_must_name_its_organisation_and_case() -> None:
+    with pytest.raises(ValueError):
+        FieldContext("r", "f", "health", "s", "k").associated_data()
 
 
 # -- the KEK layer ------------------------------------------------------------------------------------------
