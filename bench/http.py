@@ -115,8 +115,7 @@ def _in_process(kluis: Kluis, record_id: str, token: str) -> InProcess:
 
 def _servers(env: dict[str, str], kluis_port: int, plain_port: int, workers: int) -> list[subprocess.Popen[bytes]]:
     kluis_command = [str(Path(sys.executable).parent / "kluis"), "serve", "--port", str(kluis_port)]
-    plain_command = [sys.executable, "-m", "uvicorn", "bench.plain_app:create_app", "--factory"]
-    plain_command += ["--port", str(plain_port), "--log-level", "warning"]
+    plain_command = [sys.executable, "-m", "bench.plain_app", "--port", str(plain_port)]
     return [
         subprocess.Popen(
             [*command, "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -31,3 +31,29 @@ def create_app() -> FastAPI:
         return read_plain(sessions, record_id)
 
     return app
+
+
+def main() -> None:
+    """Serve it as `kluis serve` serves Kluis: uvicorn, the same worker count, the same HTTP protocol class."""
+    import argparse
+
+    import uvicorn
+
+    from api.http_protocol import NoDelayH11Protocol
+
+    parser = argparse.ArgumentParser(prog="python -m bench.plain_app")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    uvicorn.run(
+        "bench.plain_app:create_app",
+        factory=True,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        http=NoDelayH11Protocol,
+    )
+
+
+if __name__ == "__main__":
+    main()

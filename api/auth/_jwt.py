@@ -5,6 +5,11 @@ of the key chosen by ``kid``; symmetric JWKs are never loaded (so a public key c
 tokens carrying ``jku``, ``x5u``, ``x5c`` or an embedded ``jwk`` are refused; the issuer is passed as a list (a plain
 string matched partially in PyJWT 2.10.0). Keys come from a JWKS file or URL; an unknown ``kid`` triggers at most one
 refresh a minute. In dev mode only, a local dev key with its own issuer is trusted as well.
+
+A token that verified is remembered for at most VERIFIED_TTL_SECONDS (and never past its ``exp``): clients send
+the same token with every request for its lifetime, and checking its signature again each time costs more than the
+vault's decision. Only tokens that verified are remembered (a flood of bad ones fills nothing), the cache is
+bounded, and a key withdrawn from the JWKS stops being honoured within the TTL.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import threading
 import time
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +33,8 @@ _ASYMMETRIC_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
 _FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "x5c", "jwk"})
 REFRESH_INTERVAL_SECONDS = 60.0
 MAX_TOKEN_CHARS = 16_384
+VERIFIED_TTL_SECONDS = 30.0
+VERIFIED_MAX_ENTRIES = 4096
 
 
 class AuthenticationFailed(Exception):
@@ -129,11 +137,16 @@ class Authenticator:
         self._roles_claim = roles_claim
         self._max_lifetime = max_lifetime_seconds
         self._clock = clock
+        self._verified: OrderedDict[str, tuple[float, Identity]] = OrderedDict()  # token -> (valid until, who)
+        self._verified_lock = threading.Lock()
 
     def authenticate(self, authorization: str | None, *, may_load: bool = True) -> Identity:
         """The identity a valid bearer token proves, or AuthenticationFailed with its reason code. With
         ``may_load=False`` it never blocks: KeysNotLoaded where the keys would have to be (re)loaded first."""
         token = _bearer(authorization)
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -148,8 +161,28 @@ class Authenticator:
         for anchor in self._anchors:
             key = anchor.keys.key(kid, may_load=may_load)
             if key is not None:
-                return self._verify(token, header["alg"], key, anchor)
+                identity = self._verify(token, header["alg"], key, anchor)
+                self._remember(token, identity)
+                return identity
         raise AuthenticationFailed("unknown_kid")
+
+    def _remembered(self, token: str) -> Identity | None:
+        with self._verified_lock:
+            found = self._verified.get(token)
+            if found is None:
+                return None
+            if self._clock() >= found[0]:
+                del self._verified[token]
+                return None
+            return found[1]
+
+    def _remember(self, token: str, identity: Identity) -> None:
+        until = min(float(identity.claims["exp"]), self._clock() + VERIFIED_TTL_SECONDS)
+        with self._verified_lock:
+            self._verified[token] = (until, identity)
+            self._verified.move_to_end(token)
+            while len(self._verified) > VERIFIED_MAX_ENTRIES:
+                self._verified.popitem(last=False)
 
     def _verify(self, token: str, alg: str, key: PyJWK, anchor: TrustAnchor) -> Identity:
         if key.algorithm_name != alg:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from api.cli._common import fail, load_settings, operator, running
+from api.http_protocol import NoDelayH11Protocol
 from api.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
 from vault import Role, Settings, initialise, open_vault
 
@@ -38,7 +39,14 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if workers > 1 and not os.environ.get(MULTIPROC_ENV):
         prepare_multiprocess_dir(settings.data_dir / "metrics")  # /metrics sums every worker's values
     uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None, server_header=False
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        server_header=False,
+        http=NoDelayH11Protocol,
     )
 
 

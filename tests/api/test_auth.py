@@ -243,3 +243,62 @@ def test_refused_tokens_are_aggregated_per_source_and_then_rate_limited(tmp_path
     assert statuses[:31] == [401] * 31 and set(statuses[31:]) == {429}
     assert len(during) == 2  # the first malformed token and the first rate-limited attempt
     assert sum(e["count"] for e in after) == 601 and len(after) <= 4
+
+
+# -- remembering verified tokens --------------------------------------------------------------------------------
+def _authenticator(idp: IdentityProvider, now: list[float]) -> Any:
+    from api.auth import Authenticator, KeySource, TrustAnchor
+
+    anchor = TrustAnchor(ISSUER, AUDIENCE, KeySource.from_file(idp.jwks_file))
+    return Authenticator([anchor], clock=lambda: now[0])
+
+
+def _counting_decode(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = jwt.decode
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    return calls
+
+
+def test_a_verified_token_is_remembered_for_a_short_while_only(
+    idp: IdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.auth._jwt import VERIFIED_TTL_SECONDS
+
+    now = [time.time()]
+    calls = _counting_decode(monkeypatch)
+    authenticator = _authenticator(idp, now)
+    token = f"Bearer {idp.token('dr.a', 'medical_adviser')}"
+    first = authenticator.authenticate(token)
+    assert authenticator.authenticate(token) == first and len(calls) == 1  # the signature checked once
+    now[0] += VERIFIED_TTL_SECONDS
+    assert authenticator.authenticate(token).subject == "dr.a" and len(calls) == 2  # checked again after the TTL
+
+
+def test_a_token_is_never_remembered_past_its_exp(idp: IdentityProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [time.time()]
+    calls = _counting_decode(monkeypatch)
+    authenticator = _authenticator(idp, now)
+    token = f"Bearer {idp.token('dr.a', 'medical_adviser', exp=int(now[0]) + 5)}"
+    authenticator.authenticate(token)
+    now[0] += 6  # within the TTL, past exp: verified again (PyJWT, on the real clock, then decides on exp)
+    authenticator.authenticate(token)
+    assert len(calls) == 2
+
+
+def test_refused_tokens_are_never_remembered(idp: IdentityProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.auth import AuthenticationFailed
+
+    now = [time.time()]
+    calls = _counting_decode(monkeypatch)
+    authenticator = _authenticator(idp, now)
+    token = f"Bearer {idp.token('dr.a', 'medical_adviser', aud='someone-else')}"
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            authenticator.authenticate(token)
+    assert len(calls) == 2
