@@ -40,9 +40,10 @@ def initialise(settings: Settings, operator: Actor, clock: Clock | None = None) 
         engine.dispose()
     vault = _assemble(settings, provider, clock or SystemClock())
     try:
-        if before is None or before < _HEAD_SEAL_REVISION:
-            # Only in the run that adds head seals (or creates the log): a head unsealed later stays refused.
-            vault._deps.guard.adopt_audit_head(operator)
+        # A head without a seal is adopted if it is provably Kluis's, or found in the run that adds head seals;
+        # any other unsealed head stays refused (vault/audit/_log.py, needs_adoption).
+        upgrading = before is None or before < _HEAD_SEAL_REVISION
+        vault._deps.guard.adopt_audit_head(operator, upgrading=upgrading)
         changed = vault.policy.load(operator, read_policy_dir(settings.effective_policy_dir))
         if before is not None and before < _ROW_MACS_REVISION:
             # Only in the run that adds row MACs: a row inserted without one later must stay without one.

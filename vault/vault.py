@@ -101,13 +101,13 @@ class Vault:
         self._deps.policies.current()
 
     def ready(self) -> bool:
-        """The database answers and the audit head is readable (no audit, no access)."""
+        """The database answers and the audit head is readable and sealed (no audit, no access)."""
         try:
             with self._deps.read_sessions() as session:
-                head(session)
+                current = head(session)
         except Exception:  # any failure here means: not ready
             return False
-        return True
+        return self._deps.guard.audit_head_sealed(current)  # a head whose seal fails takes no event: not ready
 
     def close(self) -> None:
         try:

@@ -103,14 +103,24 @@ class KeySource:
         return cls(fetch)
 
     def key(self, kid: str, *, may_load: bool = True) -> PyJWK | None:
+        """The key for ``kid``, loading the JWKS when it is unknown (at most once per interval). The load runs
+        outside the lock, so a slow JWKS server never holds up callers that find their key cached; with
+        ``may_load=False`` (the event loop) this never blocks: KeysNotLoaded where a load would be needed."""
         with self._lock:
+            keys = self._keys
             now = self._clock()
-            if kid not in self._keys and (self._loaded_at is None or now - self._loaded_at >= REFRESH_INTERVAL_SECONDS):
-                if not may_load:
-                    raise KeysNotLoaded()
-                self._loaded_at = now
-                with contextlib.suppress(OSError, ValueError):  # keep the keys we had; the kid stays unknown
-                    self._keys = parse_jwks(self._load())
+            due = kid not in keys and (self._loaded_at is None or now - self._loaded_at >= REFRESH_INTERVAL_SECONDS)
+            if not due:
+                return keys.get(kid)
+            if not may_load:
+                raise KeysNotLoaded()
+            self._loaded_at = now  # one load per interval, even with many callers at once
+        loaded: dict[str, PyJWK] | None = None
+        with contextlib.suppress(OSError, ValueError):  # keep the keys we had; the kid stays unknown
+            loaded = parse_jwks(self._load())
+        with self._lock:
+            if loaded is not None:
+                self._keys = loaded
             return self._keys.get(kid)
 
 

@@ -126,6 +126,7 @@ def test_the_upgrade_to_head_seals_adopts_the_old_head_once_and_only_then(settin
     from tests.conftest import OPERATOR, actor
     from tests.harness import open_harness
     from vault import AuditQuery, AuditUnavailable, initialise
+    from vault.audit import link_hash
 
     initialise(settings, OPERATOR)
     engine = make_engine(settings.effective_database_url, foreign_keys=False)
@@ -143,14 +144,48 @@ def test_the_upgrade_to_head_seals_adopts_the_old_head_once_and_only_then(settin
             adopted = connection.scalar(
                 sa.text("SELECT count(*) FROM audit_events WHERE event_type = 'audit.head_seal'")
             )
-            connection.execute(sa.text("UPDATE audit_head SET mac = NULL"))
+            # an event appended as Kluis would (its link right), the head moved over it, the seal removed
+            last = connection.execute(
+                sa.text("SELECT seq, hash, body FROM audit_events ORDER BY seq DESC LIMIT 1")
+            ).one()
+            seq, chained = last[0] + 1, link_hash(last[0] + 1, bytes(last[1]), bytes(last[2]))
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_events (seq, prev_hash, hash, body, occurred_at, actor, event_type, outcome) "
+                    "SELECT :s, :p, :h, body, occurred_at, actor, event_type, outcome FROM audit_events WHERE seq = :l"
+                ),
+                {"s": seq, "p": bytes(last[1]), "h": chained, "l": last[0]},
+            )
+            connection.execute(
+                sa.text("UPDATE audit_head SET seq = :s, hash = :h, mac = NULL"), {"s": seq, "h": chained}
+            )
         assert adopted == 2  # the log's creation and the upgrade
     finally:
         kluis.close()
-    initialise(settings, OPERATOR)  # already at 0006: a head unsealed now is not adopted
+    with pytest.raises(AuditUnavailable):  # already at 0006, and that head is not at a signed checkpoint
+        initialise(settings, OPERATOR)
+
+
+def test_init_seals_an_unsealed_head_that_sits_at_a_valid_checkpoint(settings: Settings) -> None:
+    """The half-way upgrade: 0006 recorded, the head not yet sealed. A head at a signed checkpoint is provably
+    Kluis's, so the next init seals it; nothing appended after the checkpoint could be."""
+    from tests.conftest import OPERATOR, actor
+    from tests.harness import open_harness
+    from vault import initialise
+
+    initialise(settings, OPERATOR)
     kluis = open_harness(settings)
     try:
-        with pytest.raises(AuditUnavailable):
-            kluis.vault.audit.search(officer, AuditQuery(limit=1))
+        kluis.vault._deps.guard.seal_audit_head()  # a checkpoint at the head
+    finally:
+        kluis.close()
+    engine = make_engine(settings.effective_database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_head SET mac = NULL"))
+    engine.dispose()
+    initialise(settings, OPERATOR)
+    kluis = open_harness(settings)
+    try:
+        assert kluis.vault.audit.verify(actor("sec", "security_officer")).ok
     finally:
         kluis.close()

@@ -11,6 +11,7 @@ No thread of its own: the leader is always a caller, so there is nothing to star
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -53,41 +54,63 @@ class GroupCommit(Generic[Item, Result]):
             if lead:
                 self._leading = True
         if not lead:
-            ticket.event.wait()
-            if not ticket.done:  # woken to lead: the previous leader left this ticket at the head of the queue
-                self._lead()
-        else:
-            self._lead()
+            try:
+                ticket.event.wait()
+            except BaseException:  # interrupted while waiting: leave the queue, and pass the lead on if handed it
+                self._abandon(ticket)
+                raise
+            lead = not ticket.done  # woken to lead: the previous leader left this ticket at the head of the queue
+        if lead:
+            self._lead(ticket)
         if ticket.error is not None:
-            raise ticket.error
+            # One exception object per caller: raising the shared one in many threads at once would chain their
+            # frames (and what they hold) into one traceback.
+            raise copy.copy(ticket.error) from ticket.error
         return cast(Result, ticket.result)  # set with done, by the write that held these items
 
-    def _lead(self) -> None:
-        """Write one batch from the head of the queue, release its tickets, and pass the lead on."""
-        # Yield the GIL once before taking the batch: the threads the previous write just released are about to
-        # queue their next items, and waiting for them here (microseconds) makes the batch, not the commit count,
-        # grow with the load. Measured with 16 writers (bench/appends.py): 9 items per commit without, 13 with.
-        time.sleep(0)
-        with self._lock:
-            batch: list[_Ticket[Item, Result]] = []
-            count = 0
-            while self._queue and (not batch or count + len(self._queue[0].items) <= self._max):
-                ticket = self._queue.pop(0)
-                batch.append(ticket)
-                count += len(ticket.items)
+    def _lead(self, own: _Ticket[Item, Result]) -> None:
+        """Write one batch from the head of the queue (``own`` first), release its tickets, and pass the lead on,
+        whatever happens on the way: a lead that is not passed on would leave every later caller waiting."""
+        batch: list[_Ticket[Item, Result]] = []
         result: Result | None = None
         error: BaseException | None = None
         try:
+            # Yield the GIL once before taking the batch: the threads the previous write just released are about to
+            # queue their next items, and waiting for them here (microseconds) makes the batch, not the commit count,
+            # grow with the load. Measured with 16 writers (bench/appends.py): 9 items per commit without, 13 with.
+            time.sleep(0)
+            with self._lock:
+                count = 0
+                while self._queue and (not batch or count + len(self._queue[0].items) <= self._max):
+                    ticket = self._queue.pop(0)
+                    batch.append(ticket)
+                    count += len(ticket.items)
             result = self._write([item for ticket in batch for item in ticket.items])
         except BaseException as exc:  # every caller in this write gets it; none returns as if it were durable
             error = exc
+        finally:
+            with self._lock:
+                if own not in batch and own in self._queue:  # interrupted before the batch was taken
+                    self._queue.remove(own)
+                    batch.append(own)
+                self.writes += 1
+                successor = self._queue[0] if self._queue else None
+                if successor is None:
+                    self._leading = False
+            for ticket in batch:
+                ticket.result, ticket.error, ticket.done = result, error, True
+                ticket.event.set()
+            if successor is not None:
+                successor.event.set()  # not done: it leads the next write
+
+    def _abandon(self, ticket: _Ticket[Item, Result]) -> None:
         with self._lock:
-            self.writes += 1
-            successor = self._queue[0] if self._queue else None
-            if successor is None:
-                self._leading = False
-        for ticket in batch:
-            ticket.result, ticket.error, ticket.done = result, error, True
-            ticket.event.set()
-        if successor is not None:
-            successor.event.set()  # not done: it leads the next write
+            if ticket in self._queue:
+                was_head = self._queue[0] is ticket
+                self._queue.remove(ticket)
+                handed = was_head and ticket.event.is_set() and not ticket.done
+                if handed:  # it had been made the next leader: the new head leads instead, or nobody is leading
+                    if self._queue:
+                        self._queue[0].event.set()
+                    else:
+                        self._leading = False

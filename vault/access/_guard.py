@@ -37,7 +37,7 @@ from vault.access._row_macs import RowMacProvider, RowMacs, assignment_message
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
 from vault.audit import About, AuditEvent, Checkpoint, EventType, Outcome, Reason, events
-from vault.audit._log import AuditLog
+from vault.audit._log import HEAD_SEQ_INFO, AuditLog
 from vault.audit._repository import Head
 from vault.audit._witness import Witness
 from vault.crypto import FieldContext
@@ -384,7 +384,7 @@ class AccessGuard:
         self,
         *,
         sessions: sessionmaker[Session],
-        read_sessions: sessionmaker[Session] | None = None,
+        read_sessions: sessionmaker[Session],
         policies: PolicyStore,
         audit_log: AuditLog,
         provider: _Provider,
@@ -392,7 +392,7 @@ class AccessGuard:
         witness: Witness | None = None,
     ) -> None:
         self._sessions = sessions
-        self._read_sessions = read_sessions or sessions
+        self._read_sessions = read_sessions  # read-only (vault._kit.make_sessionmaker): reads_only units run in it
         self._engine: Engine = sessions.kw["bind"]
         self.policies = policies
         self._audit_log = audit_log
@@ -447,9 +447,9 @@ class AccessGuard:
             raise
         assert work is not None
         work._state = "committed"
-        AUDIT_WAIT.labels("write").observe(time.perf_counter() - flushed)
-        self._committed(work)
         self._witness_heads(work.signed)
+        AUDIT_WAIT.labels("write").observe(time.perf_counter() - flushed)
+        self._committed(work, work.session.info.get(HEAD_SEQ_INFO))
         if refusal is not None:
             raise refusal
         return result
@@ -473,7 +473,7 @@ class AccessGuard:
             raise
         work._state = "committed"
         AUDIT_WAIT.labels("group").observe(time.perf_counter() - ended)
-        self._committed(work)
+        self._committed(work, None)
         if refusal is not None:
             raise refusal
         return result
@@ -482,15 +482,17 @@ class AccessGuard:
         """One group commit: the events of every waiting read-only unit, in one transaction, then the witness."""
         with self._transaction() as session:
             signed = self._audit_log.append(session, batch)
-        AUDIT_EVENTS_PER_COMMIT.observe(len(batch))
         self._witness_heads(signed)
+        AUDIT_EVENTS_PER_COMMIT.observe(len(batch))
+        AUDIT_HEAD.set(session.info[HEAD_SEQ_INFO])
         return signed
 
-    def _committed(self, work: Work) -> None:
-        """Count what a committed unit decided (its events are durable now)."""
+    def _committed(self, work: Work, head_seq: int | None) -> None:
+        """Count what a committed unit decided (its events are durable now; a group commit sets the head itself)."""
         for pending in work._pending:
             DECISIONS.labels(pending.event_type.value, pending.outcome).inc()
-        AUDIT_HEAD.set(self._audit_log.newest_seq)
+        if head_seq is not None:
+            AUDIT_HEAD.set(head_seq)
 
     def seal_unsealed_assignments(self, actor: Actor) -> int:
         """Give rows from before row MACs their MAC (the upgrade across migration 0005, run by `kluis init`):
@@ -516,13 +518,15 @@ class AccessGuard:
         """Record how an operation allowed earlier ended (its own event, committed by group commit)."""
         self._group.submit([events.concluded(event_type, actor, self.clock.now(), ok=ok, reason=reason)])
 
-    def adopt_audit_head(self, operator: Actor) -> None:
-        """Seal the audit head from before head seals by appending to it (`kluis init`, in the run that migrates to
-        them, or that creates the log), audited as `audit.head_seal`."""
-        event = events.concluded(
-            EventType.AUDIT_HEAD_SEAL, operator, self.clock.now(), ok=True, reason=Reason.COMPLETED
-        )
+    def adopt_audit_head(self, operator: Actor, *, upgrading: bool) -> None:
+        """Seal an audit head from before head seals by appending to it (`kluis init`), audited as
+        `audit.head_seal`: the empty log, a head at a valid signed checkpoint, or (``upgrading``) the head found in
+        the run that migrates to head seals. A sealed head is left alone; any other head is refused."""
+        now = self.clock.now()
+        event = events.concluded(EventType.AUDIT_HEAD_SEAL, operator, now, ok=True, reason=Reason.COMPLETED)
         with self._transaction() as session:
+            if not self._audit_log.needs_adoption(session, upgrading=upgrading):
+                return
             signed = self._audit_log.append(session, [event], adopt_unsealed=True)
         self._witness_heads(signed)
 

@@ -3,6 +3,7 @@
     link(n)      = SHA-256("kluis.audit.v1" 0x00 || seq(n) as u64 BE || link(n-1) || body(n)),  link(0) = 32 zero bytes
     checkpoint   = Ed25519 over "kluis.checkpoint.v1" 0x00 || seq as u64 BE || link(seq)
     head seal    = the provider's row MAC over "kluis.audit.head.v1" 0x00 || seq as u64 BE || link(seq)
+                   || signed_seq as u64 BE || signed_at (UTC ISO 8601, microseconds; empty if none)
 
 Verification walks events in the order given and stops at the first inconsistency, naming its sequence number.
 """
@@ -14,6 +15,7 @@ import json
 import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from vault.crypto import verify_signature
@@ -49,9 +51,11 @@ def checkpoint_message(seq: int, chain_hash: bytes) -> bytes:
     return _CHECKPOINT_PREFIX + _SEQ.pack(seq) + chain_hash
 
 
-def head_message(seq: int, chain_hash: bytes) -> bytes:
-    """What the head row's MAC covers: without the provider's key nobody can move the head to a chain they made."""
-    return _HEAD_PREFIX + _SEQ.pack(seq) + chain_hash
+def head_message(seq: int, chain_hash: bytes, signed_seq: int, signed_at: datetime | None) -> bytes:
+    """What the head row's MAC covers: without the provider's key nobody can move the head to a chain they made, nor
+    change when its newest checkpoint was signed (which decides when the next one is due)."""
+    when = b"" if signed_at is None else signed_at.astimezone(UTC).isoformat(timespec="microseconds").encode()
+    return _HEAD_PREFIX + _SEQ.pack(seq) + chain_hash + _SEQ.pack(signed_seq) + when
 
 
 @dataclass(frozen=True, slots=True)

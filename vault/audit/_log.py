@@ -26,10 +26,12 @@ from vault.audit import _repository as repository
 from vault.audit._chain import Checkpoint, checkpoint_message, head_message, link_hash
 from vault.audit._event import AuditEvent
 from vault.audit._repository import Head
+from vault.crypto import verify_signature
 from vault.errors import AuditUnavailable
 from vault.keys import Signer
 
 log = structlog.get_logger(__name__)
+HEAD_SEQ_INFO = "kluis.audit_head_seq"  # session.info key: the head an append in this session wrote
 
 
 class Sealer(Protocol):
@@ -59,7 +61,6 @@ class AuditLog:
     ) -> None:
         self._signer = signer
         self._sealer = sealer
-        self.newest_seq = 0  # the head this process's last append wrote (for the head gauge, after its commit)
         self._interval = checkpoint_interval
         self._seconds = checkpoint_seconds
         self._clock = clock
@@ -103,8 +104,10 @@ class AuditLog:
         if seq > head.seq and (not signed or signed[-1].seq != seq) and self._due(head, now):
             signed.append(self._sign(seq, prev))  # bound the unsigned tail in time, not only in count
         repository.insert_events(session, rows, [self._row(c, now) for c in signed])
-        repository.move_head(session, seq, prev, self._seal(seq, prev), (signed[-1].seq, now) if signed else None)
-        self.newest_seq = seq
+        newest = (signed[-1].seq, now) if signed else None
+        seal = self._seal(seq, prev, *(newest or (head.signed_seq, head.signed_at)))
+        repository.move_head(session, seq, prev, seal, newest)
+        session.info[HEAD_SEQ_INFO] = seq  # read after the commit (the head gauge): never a head that rolled back
         return signed
 
     def seal_head(self, session: Session, *, only_if_due: bool = False) -> Checkpoint | None:
@@ -120,12 +123,39 @@ class AuditLog:
             return None
         checkpoint = self._sign(head.seq, head.hash)
         repository.insert_events(session, [], [self._row(checkpoint, now)])
-        repository.move_head(session, head.seq, head.hash, self._seal(head.seq, head.hash), (head.seq, now))
+        repository.move_head(
+            session, head.seq, head.hash, self._seal(head.seq, head.hash, head.seq, now), (head.seq, now)
+        )
         return checkpoint
+
+    def needs_adoption(self, session: Session, *, upgrading: bool) -> bool:
+        """Whether `kluis init` must seal the head it finds: True for a head without a seal that is provably Kluis's
+        (the empty log, or a head at a checkpoint whose signature verifies) or found in the run that migrates to head
+        seals; False for a sealed head. Any other head stays refused (UnsealedHead): its events after the newest
+        checkpoint cannot be told from events someone else appended."""
+        head = repository.lock_head(session)
+        if self.head_sealed(head):
+            return False
+        if head.mac is None and (upgrading or head.seq == 0 or self._at_valid_checkpoint(session, head)):
+            return True
+        log.error("audit_head_unsealed", seq=head.seq, signed_seq=head.signed_seq)
+        raise UnsealedHead(
+            "the audit head has no valid seal and is not at a signed checkpoint: see kluis audit verify (after an "
+            "upgrade that stopped half way, restore the database from before it and run kluis init again)"
+        )
+
+    def _at_valid_checkpoint(self, session: Session, head: Head) -> bool:
+        checkpoint = repository.checkpoint_at(session, head.seq)
+        message = checkpoint_message(head.seq, head.hash)
+        return (
+            checkpoint is not None
+            and checkpoint.hash == head.hash
+            and verify_signature(self._signer.public_key(), checkpoint.signature, message)
+        )
 
     def head_sealed(self, head: Head) -> bool:
         """Whether the head row's seal holds for its sequence number and hash."""
-        return self._sealer.valid(head_message(head.seq, head.hash), head.mac)
+        return self._sealer.valid(head_message(head.seq, head.hash, head.signed_seq, head.signed_at), head.mac)
 
     def _locked_head(self, session: Session, *, adopt_unsealed: bool = False) -> Head:
         head = repository.lock_head(session)
@@ -136,8 +166,8 @@ class AuditLog:
             "the audit head's seal is invalid: the log was changed outside Kluis (run kluis audit verify)"
         )
 
-    def _seal(self, seq: int, chain_hash: bytes) -> bytes:
-        return self._sealer.sign(head_message(seq, chain_hash))
+    def _seal(self, seq: int, chain_hash: bytes, signed_seq: int, signed_at: datetime | None) -> bytes:
+        return self._sealer.sign(head_message(seq, chain_hash, signed_seq, signed_at))
 
     def _due(self, head: Head, now: datetime) -> bool:
         return head.signed_at is None or (now - head.signed_at).total_seconds() >= self._seconds

@@ -242,3 +242,15 @@ def test_a_head_whose_seal_was_removed_takes_no_event(log: Harness) -> None:
         log.vault.audit.search(SECURITY, AuditQuery(limit=1))
     assert _head(log) == before
     assert log.vault.audit.verify(SECURITY).problem == "unsealed_head"
+    assert not log.vault.ready()  # /readyz answers 503: the load balancer takes the process out
+
+
+def test_the_checkpoint_time_moved_to_postpone_signing_takes_no_event(log: Harness) -> None:
+    """The head's seal covers when its newest checkpoint was signed: a signed_at pushed into the future (so that no
+    timed checkpoint would ever be due) breaks it."""
+    before = _head(log)
+    with log.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_head SET signed_at = :t"), {"t": "9999-12-31 00:00:00.000000+00:00"})
+    with pytest.raises(AuditUnavailable):
+        log.vault.audit.search(SECURITY, AuditQuery(limit=1))
+    assert _head(log) == before and log.vault.audit.verify(SECURITY).problem == "unsealed_head"

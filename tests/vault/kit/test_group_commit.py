@@ -100,3 +100,45 @@ def test_a_base_exception_in_the_write_reaches_the_caller() -> None:
     group = GroupCommit(interrupted)
     with pytest.raises(KeyboardInterrupt):
         group.submit([1])
+
+
+def test_each_caller_of_a_failed_write_gets_its_own_exception() -> None:
+    def failing(_items: list[int]) -> int:
+        time.sleep(0.005)
+        raise OSError("disk full")
+
+    group = GroupCommit(failing)
+    caught: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def call(n: int) -> None:
+        barrier.wait()
+        try:
+            group.submit([n])
+        except OSError as exc:
+            caught.append(exc)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(call, range(8)))
+    assert len(caught) == 8 and len({id(exc) for exc in caught}) == 8  # no shared traceback between threads
+    assert all(isinstance(exc.__cause__, OSError) for exc in caught)
+
+
+def test_a_write_interrupted_before_it_took_its_batch_still_releases_and_passes_the_lead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = SlowLog()
+    group = GroupCommit(log.write)
+    real_sleep = time.sleep
+    interrupted: list[int] = []
+
+    def sleep(seconds: float) -> None:
+        if seconds == 0 and not interrupted:
+            interrupted.append(1)
+            raise KeyboardInterrupt
+        real_sleep(seconds)
+
+    monkeypatch.setattr("vault._kit.group_commit.time.sleep", sleep)
+    with pytest.raises(KeyboardInterrupt):
+        group.submit([1])
+    assert group.submit([2]) == 1 and log.writes == [[2]]  # the group is not left waiting for a lost leader
