@@ -131,11 +131,13 @@ def run(database_url: str | None, n: int, batch: int = 1000) -> Section:
         "put the largest single part in finding the existing data keys of a batch's scopes, built as an OR of "
         "four-column conditions per scope; that lookup is now one IN query on the batch's subjects, filtered by "
         "scope in Python (vault/crypto/_repository.py, data_keys_for). A sampling profile (py-spy, SQLite, 40,000 "
-        "records) puts about a quarter of the import in SQLAlchemy's per-row parameter processing for the bulk "
-        "inserts, a fifth in the commits (the pages of 6.75 rows per record, with the audit row's indexes), a sixth "
+        "records) puts about a quarter of the import in the bulk inserts' executemany (SQLite inserting the rows "
+        "and maintaining their indexes; the driver's executemany without SQLAlchemy's parameter handling gained "
+        "nothing measurable), a fifth in the commits (the pages of 6.75 rows per record, with the audit row's "
+        "indexes), a sixth "
         "in sealing (AES-GCM and the associated data), and 7% in the witness's fsync of the head signed with every "
-        "batch. Closing the gap to 2× needs a different write path (COPY or driver-level executemany, deferred "
-        "search indexes during a migration); not done yet."
+        "batch. Closing the gap to 2× needs fewer or smaller index writes per record (deferred search indexes "
+        "during a migration, COPY on PostgreSQL); not done yet."
     )
     section.notes.append(
         f"Batches of {batch} lines per transaction in both. The plain insert parses the same JSON "
