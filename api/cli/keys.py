@@ -36,13 +36,17 @@ def rotate(category: Annotated[Category, typer.Option(help="health or criminal")
 
 @app.command("migrate")
 def migrate() -> None:
-    """Re-seal fields of data keys from before the per-case key scope under scoped keys; destroy the old keys."""
+    """Re-seal fields of data keys from before the per-case key scope under scoped keys; destroy the old keys; re-seal
+    fields still in envelope format 1 in format 2 (bound to their organisation and case)."""
     settings = load_settings()
     with running(settings) as vault:
         result = vault.keys.migrate(operator(settings, Role.KEY_ADMIN))
     typer.echo(f"migrated {result.keys_migrated} data key(s); re-sealed {result.fields_resealed} field(s)")
-    if result.keys_failed:
-        raise fail(f"{result.keys_failed} data key(s) would not open and were left as they are")
+    if result.keys_failed or result.fields_failed:
+        raise fail(
+            f"{result.keys_failed} data key(s) and {result.fields_failed} field(s) would not open and were left as "
+            "they are"
+        )
 
 
 def register(root: typer.Typer) -> None:

@@ -83,9 +83,10 @@ class Grant:
         """After the rotation's event committed: a new KEK version for the category, data keys re-wrapped."""
         return self._work._guard._rotate(self)
 
-    def migrate_legacy_keys(self) -> tuple[int, int, int]:
-        """After the migration's event committed: re-seal fields of pre-scope data keys, destroy those keys.
-        Returns (keys migrated, fields re-sealed, keys that would not open and were left)."""
+    def migrate_legacy_keys(self) -> tuple[int, int, int, int]:
+        """After the migration's event committed: re-seal fields of pre-scope data keys, destroy those keys, then
+        re-seal fields still in envelope format 1 in format 2. Returns (keys migrated, fields re-sealed, keys that
+        would not open and were left, fields that would not open and were left)."""
         return self._work._guard._migrate(self)
 
     def _require(self, actions: tuple[Action, ...], category: str) -> None:

@@ -594,6 +594,10 @@ class AccessGuard:
             raise PermissionError("a rotation grant names its category")
         return self._data_keys.rotate(self._transaction, category)
 
-    def _migrate(self, grant: Grant) -> tuple[int, int, int]:
+    def _migrate(self, grant: Grant) -> tuple[int, int, int, int]:
         _key_operations.committed_key_grant(grant, EventType.KEYS_MIGRATE)
-        return _key_operations.migrate_pre_scope_keys(self._data_keys, self._transaction, self.clock)
+        migrated, resealed, keys_failed = _key_operations.migrate_pre_scope_keys(
+            self._data_keys, self._transaction, self.clock
+        )
+        upgraded, fields_failed = _key_operations.upgrade_format_one_fields(self._data_keys, self._transaction)
+        return migrated, resealed + upgraded, keys_failed, fields_failed

@@ -1,5 +1,6 @@
 """Key operations a committed grant may run: KEK rotation (re-wrap every data key) and the migration of data keys
-from before the per-case scope (re-seal their fields under scoped keys, then destroy them).
+from before the per-case scope (re-seal their fields under scoped keys, then destroy them), after which fields still
+in envelope format 1 are re-sealed under their own key in format 2 (bound to their organisation and case).
 
 Each runs in batches, a transaction per batch, so an interruption leaves every field readable and the operation can
 be repeated. A grant runs one operation once, and only the one its event named.
@@ -19,7 +20,7 @@ from vault.access._grant import Grant
 from vault.access._retry import retrying_conflicts
 from vault.audit import EventType
 from vault.crypto import FieldContext
-from vault.crypto._data_keys import DataKey, DataKeys, KeyScope
+from vault.crypto._data_keys import DataKey, DataKeys, KeyDestroyed, KeyScope
 from vault.errors import DecryptionFailed, KeyUnavailable
 from vault.vocabulary import Action, Category, Resource, retention_class_of
 
@@ -97,3 +98,43 @@ def _reseal(old: DataKey, new: DataKey, stored: repository.StoredField) -> dict[
         "data_key_id": new.id,
         "ciphertext": new.seal(context, value),
     }
+
+
+def upgrade_format_one_fields(data_keys: DataKeys, transaction: Transaction) -> tuple[int, int]:
+    """Re-seal fields still in envelope format 1 under the same data key in format 2, a batch per transaction.
+    Returns (fields upgraded, fields that would not open and were left as they are). Fields of destroyed keys are
+    erased data and stay as they are."""
+    upgraded = failed = 0
+    after = ("", "")
+    while True:
+        with transaction() as session:
+            batch = repository.format_one_fields(session, after, _BATCH)
+            if not batch:
+                return upgraded, failed
+            after = (batch[-1].record_id, batch[-1].name)
+            keys: dict[str, DataKey | None] = {}
+            changes: list[tuple[str, str, bytes, bytes]] = []
+            for field in batch:
+                if field.data_key_id not in keys:
+                    keys[field.data_key_id] = _opening_key(data_keys, session, field.data_key_id)
+                key = keys[field.data_key_id]
+                if key is None:
+                    continue
+                where = (field.record_id, field.name, field.category, field.subject_id, key.id)
+                try:
+                    value = key.open(FieldContext(*where), field.ciphertext)  # format 1 binds none of the two
+                except DecryptionFailed:
+                    failed += 1  # tampered: reported, not a reason to stop the others
+                    continue
+                envelope = key.seal(FieldContext(*where, field.organisation, field.case_ref), value)
+                changes.append((field.record_id, field.name, field.ciphertext, envelope))
+            repository.replace_envelopes(session, changes)
+            data_keys.record_seals(session, [k for k in keys.values() if k is not None])
+            upgraded += len(changes)
+
+
+def _opening_key(data_keys: DataKeys, session: Session, key_id: str) -> DataKey | None:
+    try:
+        return data_keys.for_opening(session, [key_id])[key_id]
+    except KeyDestroyed:
+        return None  # erased: nothing to upgrade

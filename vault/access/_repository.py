@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import LargeBinary, bindparam, delete, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from vault._kit import chunks, fetch_all
@@ -180,3 +180,61 @@ def reseal_fields(session: Session, old_key_id: str, changes: Sequence[dict[str,
 def fields_still_under(session: Session, key_id: str) -> int:
     query = select(func.count()).select_from(RecordField).where(RecordField.data_key_id == key_id)
     return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class FormatOneField:
+    """A field still sealed in envelope format 1, with what re-sealing it under its own key in format 2 needs."""
+
+    record_id: str
+    name: str
+    data_key_id: str
+    ciphertext: bytes
+    category: str
+    subject_id: str
+    organisation: str
+    case_ref: str
+
+
+def format_one_fields(session: Session, after: tuple[str, str], limit: int) -> list[FormatOneField]:
+    """The next fields (after ``after`` in (record, name) order) whose envelope is format 1, locked for this
+    transaction (FOR UPDATE on PostgreSQL; SQLite's write transactions are serial)."""
+    query = (
+        select(
+            RecordField.record_id,
+            RecordField.name,
+            RecordField.data_key_id,
+            RecordField.ciphertext,
+            Record.category,
+            Record.subject_id,
+            Record.organisation,
+            Record.case_ref,
+        )
+        .join(Record, Record.id == RecordField.record_id)
+        .where(
+            func.substr(RecordField.ciphertext, 1, 1) == literal(b"\x01", LargeBinary),
+            tuple_(RecordField.record_id, RecordField.name) > tuple_(literal(after[0]), literal(after[1])),
+        )
+        .order_by(RecordField.record_id, RecordField.name)
+        .limit(limit)
+        .with_for_update(of=RecordField)
+    )
+    return [FormatOneField(r[0], r[1], r[2], bytes(r[3]), r[4], r[5], r[6], r[7]) for r in session.execute(query)]
+
+
+def replace_envelopes(session: Session, changes: Sequence[tuple[str, str, bytes, bytes]]) -> None:
+    """(record, name, old envelope, new envelope): the new one where the old one is still stored."""
+    table = RecordField.__table__
+    statement = (
+        update(table)
+        .where(
+            table.c.record_id == bindparam("b_record"),
+            table.c.name == bindparam("b_name"),
+            table.c.ciphertext == bindparam("b_old"),
+        )
+        .values(ciphertext=bindparam("b_new"))
+    )
+    if changes:
+        session.execute(
+            statement, [{"b_record": r, "b_name": n, "b_old": old, "b_new": new} for r, n, old, new in changes]
+        )

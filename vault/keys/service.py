@@ -45,6 +45,7 @@ class Migration:
     keys_migrated: int
     fields_resealed: int
     keys_failed: int  # would not open (tampered or unreadable): left as they are, for the key admin to look into
+    fields_failed: int = 0  # format-1 fields that would not open: left as they are, likewise
 
 
 class KeyService:
@@ -88,18 +89,19 @@ class KeyService:
         return Rotation(category, version, count)
 
     def migrate(self, actor: Actor) -> Migration:
-        """Re-seal the fields of data keys from before the per-case scope under scoped keys; destroy the old keys."""
+        """Re-seal the fields of data keys from before the per-case scope under scoped keys, destroy the old keys,
+        and re-seal fields still in envelope format 1 in format 2 (bound to their organisation and case)."""
         grant = self._grant(actor, EventType.KEYS_MIGRATE, Action.MANAGE)
         try:
-            migrated, resealed, failed = grant.migrate_legacy_keys()
+            migrated, resealed, failed, fields_failed = grant.migrate_legacy_keys()
         except Exception as exc:
             self._guard.conclude(actor, EventType.KEYS_MIGRATE, ok=False, reason=_failure(exc))
             raise
-        ok = failed == 0
+        ok = failed == 0 and fields_failed == 0
         self._guard.conclude(
             actor, EventType.KEYS_MIGRATE, ok=ok, reason=Reason.COMPLETED if ok else Reason.DECRYPTION_FAILED
         )
-        return Migration(migrated, resealed, failed)
+        return Migration(migrated, resealed, failed, fields_failed)
 
 
 def _failure(exc: Exception) -> Reason:

@@ -125,3 +125,63 @@ def test_a_reseal_leaves_a_field_that_moved_off_the_old_key_alone(kluis: Harness
         _repository.reseal_fields(session, "some-other-old-key", [change])
         after = session.execute(sa.text("SELECT data_key_id, ciphertext FROM record_fields WHERE name='summary'")).one()
     assert tuple(after) == tuple(before)
+
+
+def _as_format_one(kluis: Harness) -> None:
+    """Rewrite every stored field as format 1 sealed it (no organisation or case in its associated data)."""
+    from vault.crypto import FieldContext
+
+    guard = kluis.vault._deps.guard
+    with kluis.sessions() as session, session.begin():
+        rows = session.execute(
+            sa.text(
+                "SELECT f.record_id, f.name, f.data_key_id, f.ciphertext, r.category, r.subject_id, r.organisation, "
+                "r.case_ref FROM record_fields f JOIN records r ON r.id = f.record_id"
+            )
+        ).all()
+        for record_id, name, key_id, envelope, category, subject, organisation, case in rows:
+            key = guard._data_keys.for_opening(session, [key_id])[key_id]
+            value = key.open(
+                FieldContext(record_id, name, category, subject, key_id, organisation, case), bytes(envelope)
+            )
+            old = bytes([1]) + key._aead.seal(
+                value.encode(), FieldContext(record_id, name, category, subject, key_id).associated_data(1)
+            )
+            session.execute(
+                sa.text("UPDATE record_fields SET ciphertext = :c WHERE record_id = :r AND name = :n"),
+                {"c": old, "r": record_id, "n": name},
+            )
+
+
+def test_migration_reseals_format_one_fields_in_format_two_under_their_own_key(kluis: Harness) -> None:
+    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    created = kluis.vault.records.create(ADVISER, record("CLAIM-1", "old"))
+    _as_format_one(kluis)
+    with kluis.engine.connect() as connection:
+        keys_before = set(connection.execute(sa.text("SELECT data_key_id FROM record_fields")).scalars())
+    assert kluis.vault.records.read(ADVISER, created.record_id, Purpose.CLAIM_ASSESSMENT).fields["summary"] == "old"
+
+    result = kluis.vault.keys.migrate(OPERATOR)
+
+    assert (result.keys_migrated, result.fields_resealed, result.fields_failed) == (0, 2, 0)
+    with kluis.engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT data_key_id, ciphertext FROM record_fields")).all()
+    assert {bytes(c)[0] for _, c in stored} == {2} and {k for k, _ in stored} == keys_before  # same key, format 2
+    assert kluis.vault.records.read(ADVISER, created.record_id, Purpose.CLAIM_ASSESSMENT).fields["note"] == "old-note"
+    assert kluis.vault.keys.migrate(OPERATOR).fields_resealed == 0  # repeatable: nothing left
+    assert events(kluis)[-1]["reason"] == "completed"
+
+
+def test_a_tampered_format_one_field_is_left_and_reported(kluis: Harness) -> None:
+    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    kluis.vault.records.create(ADVISER, record("CLAIM-1", "old"))
+    _as_format_one(kluis)
+    with kluis.engine.begin() as connection:
+        envelope = bytes(connection.scalar(sa.text("SELECT ciphertext FROM record_fields WHERE name = 'note'")))
+        connection.execute(
+            sa.text("UPDATE record_fields SET ciphertext = :c WHERE name = 'note'"),
+            {"c": envelope[:-1] + bytes([envelope[-1] ^ 1])},
+        )
+    result = kluis.vault.keys.migrate(OPERATOR)
+    assert (result.fields_resealed, result.fields_failed) == (1, 1)
+    assert events(kluis)[-1]["outcome"] == "failed" and events(kluis)[-1]["reason"] == "decryption_failed"
