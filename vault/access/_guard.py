@@ -483,6 +483,7 @@ class AccessGuard:
         with self._transaction() as session:
             signed = self._audit_log.append(session, batch)
         self._witness_heads(signed)
+        self._audit_log.committed(session.info[HEAD_SEQ_INFO])
         AUDIT_EVENTS_PER_COMMIT.observe(len(batch))
         AUDIT_HEAD.set(session.info[HEAD_SEQ_INFO])
         return signed
@@ -492,6 +493,7 @@ class AccessGuard:
         for pending in work._pending:
             DECISIONS.labels(pending.event_type.value, pending.outcome).inc()
         if head_seq is not None:
+            self._audit_log.committed(head_seq)
             AUDIT_HEAD.set(head_seq)
 
     def seal_unsealed_assignments(self, actor: Actor) -> int:

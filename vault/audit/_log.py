@@ -61,6 +61,7 @@ class AuditLog:
     ) -> None:
         self._signer = signer
         self._sealer = sealer
+        self._committed = 0  # the highest seq a committed append of this process wrote
         self._interval = checkpoint_interval
         self._seconds = checkpoint_seconds
         self._clock = clock
@@ -157,8 +158,19 @@ class AuditLog:
         """Whether the head row's seal holds for its sequence number and hash."""
         return self._sealer.valid(head_message(head.seq, head.hash, head.signed_seq, head.signed_at), head.mac)
 
+    def committed(self, seq: int) -> None:
+        """A transaction that appended up to ``seq`` committed: the head can never legitimately be below it again."""
+        self._committed = max(self._committed, seq)
+
     def _locked_head(self, session: Session, *, adopt_unsealed: bool = False) -> Head:
         head = repository.lock_head(session)
+        if head.seq < self._committed:
+            # An earlier, validly sealed head row put back (with the events after it removed): the seal cannot tell,
+            # but this process committed further than that.
+            log.error("audit_head_rolled_back", seq=head.seq, committed=self._committed)
+            raise UnsealedHead(
+                "the audit head was moved back below what this process committed (see kluis audit verify)"
+            )
         if self.head_sealed(head) or (adopt_unsealed and head.mac is None):
             return head
         log.error("audit_head_unsealed", seq=head.seq, signed_seq=head.signed_seq)

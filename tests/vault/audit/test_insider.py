@@ -254,3 +254,23 @@ def test_the_checkpoint_time_moved_to_postpone_signing_takes_no_event(log: Harne
     with pytest.raises(AuditUnavailable):
         log.vault.audit.search(SECURITY, AuditQuery(limit=1))
     assert _head(log) == before and log.vault.audit.verify(SECURITY).problem == "unsealed_head"
+
+
+def test_an_earlier_sealed_head_put_back_with_the_events_after_it_removed_takes_no_event(log: Harness) -> None:
+    """The seal cannot tell an old, validly sealed head row from the current one; the process that committed
+    further can."""
+    with log.engine.connect() as connection:
+        saved = connection.execute(sa.text("SELECT seq, hash, signed_seq, signed_at, mac FROM audit_head")).one()
+    for _ in range(3):
+        log.vault.audit.search(SECURITY, AuditQuery(limit=1))
+    _drop_append_only_guard(log)
+    with log.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_events WHERE seq > :s"), {"s": saved[0]})
+        connection.execute(sa.text("DELETE FROM audit_checkpoints WHERE seq > :s"), {"s": saved[0]})
+        connection.execute(
+            sa.text("UPDATE audit_head SET seq = :s, hash = :h, signed_seq = :ss, signed_at = :sa, mac = :m"),
+            {"s": saved[0], "h": saved[1], "ss": saved[2], "sa": saved[3], "m": saved[4]},
+        )
+    with pytest.raises(AuditUnavailable):
+        log.vault.audit.search(SECURITY, AuditQuery(limit=1))
+    assert _head(log) == saved[0]
