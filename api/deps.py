@@ -20,7 +20,7 @@ async def current_actor(request: Request, authorization: Annotated[str | None, H
     """Who is calling. A cached key's signature check is CPU work and runs in the event loop (a thread hop costs
     more than it); loading keys and auditing a refusal touch files, the network or the database, so run in a
     worker thread."""
-    vault: Vault = request.app.state.vault
+    vault = await get_vault(request)
     authenticator: Authenticator = request.app.state.authenticator
     client = request.client.host if request.client else None
     request_id = str(request.state.request_id)

@@ -37,7 +37,7 @@ from vault.access._row_macs import RowMacProvider, RowMacs, assignment_message
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
 from vault.audit import About, AuditEvent, Checkpoint, EventType, Outcome, Reason, events
-from vault.audit._log import HEAD_SEQ_INFO, AuditLog
+from vault.audit._log import AuditLog
 from vault.audit._repository import Head
 from vault.audit._witness import Witness
 from vault.crypto import FieldContext
@@ -105,7 +105,6 @@ class Work:
         self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(actor))}
         self._keys_used: dict[str, DataKey] = {}
         self._state = "open"
-        self.signed: list[Checkpoint] = []  # checkpoints this unit's append signed (for the witness, after commit)
 
     # -- deciding ------------------------------------------------------------------------------------------------
     def preload_relations(self, case_refs: Sequence[str]) -> None:
@@ -364,7 +363,16 @@ class Work:
         together or not at all)."""
         built = self._events()
         self._guard._data_keys.record_seals(self.session, self._keys_used.values())
-        self.signed = self._guard._audit_log.append(self.session, built)
+        self._guard._audit_log.append(self.session, built)
+
+
+@contextmanager
+def _storage_failures_fail_closed() -> Iterator[None]:
+    """A storage failure anywhere, the commit included, means the access did not happen."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise AuditUnavailable("storage unavailable: the access was not recorded, so it did not happen") from exc
 
 
 class _Provider(Wrapper, RowMacProvider, Protocol):
@@ -402,7 +410,7 @@ class AccessGuard:
         self.clock = clock
         self._witness = witness
         # The events of read-only units, from many threads, committed together (vault/_kit/group_commit.py).
-        self._group: GroupCommit[AuditEvent, list[Checkpoint]] = GroupCommit(self._append_committed)
+        self._group: GroupCommit[AuditEvent, None] = GroupCommit(self._append_committed)
 
     def run(
         self,
@@ -447,9 +455,8 @@ class AccessGuard:
             raise
         assert work is not None
         work._state = "committed"
-        self._witness_heads(work.signed)
         AUDIT_WAIT.labels("write").observe(time.perf_counter() - flushed)
-        self._committed(work, work.session.info.get(HEAD_SEQ_INFO))
+        self._count(work)
         if refusal is not None:
             raise refusal
         return result
@@ -466,35 +473,29 @@ class AccessGuard:
                     refusal = stop.error
                 built = work._events()
             ended = time.perf_counter()
-            work.signed = self._group.submit(built)  # durable before anything is returned or raised
+            self._group.submit(built)  # durable before anything is returned or raised
         except BaseException:
             if work is not None:
                 work._state = "ended"
             raise
         work._state = "committed"
         AUDIT_WAIT.labels("group").observe(time.perf_counter() - ended)
-        self._committed(work, None)
+        self._count(work)
         if refusal is not None:
             raise refusal
         return result
 
-    def _append_committed(self, batch: list[AuditEvent]) -> list[Checkpoint]:
-        """One group commit: the events of every waiting read-only unit, in one transaction, then the witness."""
+    def _append_committed(self, batch: list[AuditEvent]) -> None:
+        """One group commit: the events of every waiting read-only unit, in one transaction."""
         with self._transaction() as session:
-            signed = self._audit_log.append(session, batch)
-        self._witness_heads(signed)
-        self._audit_log.committed(session.info[HEAD_SEQ_INFO])
+            self._audit_log.append(session, batch)
         AUDIT_EVENTS_PER_COMMIT.observe(len(batch))
-        AUDIT_HEAD.set(session.info[HEAD_SEQ_INFO])
-        return signed
 
-    def _committed(self, work: Work, head_seq: int | None) -> None:
-        """Count what a committed unit decided (its events are durable now; a group commit sets the head itself)."""
+    @staticmethod
+    def _count(work: Work) -> None:
+        """Count what a committed unit decided (its events are durable now)."""
         for pending in work._pending:
             DECISIONS.labels(pending.event_type.value, pending.outcome).inc()
-        if head_seq is not None:
-            self._audit_log.committed(head_seq)
-            AUDIT_HEAD.set(head_seq)
 
     def seal_unsealed_assignments(self, actor: Actor) -> int:
         """Give rows from before row MACs their MAC (the upgrade across migration 0005, run by `kluis init`):
@@ -527,10 +528,8 @@ class AccessGuard:
         now = self.clock.now()
         event = events.concluded(EventType.AUDIT_HEAD_SEAL, operator, now, ok=True, reason=Reason.COMPLETED)
         with self._transaction() as session:
-            if not self._audit_log.needs_adoption(session, upgrading=upgrading):
-                return
-            signed = self._audit_log.append(session, [event], adopt_unsealed=True)
-        self._witness_heads(signed)
+            if self._audit_log.needs_adoption(session, upgrading=upgrading):
+                self._audit_log.append(session, [event], adopt_unsealed=True)
 
     def audit_head_sealed(self, head: Head) -> bool:
         """Whether the audit head row's seal holds (for verify)."""
@@ -550,44 +549,42 @@ class AccessGuard:
         log), unless the head is signed already. Returns the checkpoint at the head."""
         with self._transaction() as session:
             checkpoint = self._audit_log.seal_head(session, only_if_due=only_if_due)
-        if checkpoint is not None:
-            self._witness_heads([checkpoint])
         return checkpoint
 
     def witnessed_head(self) -> Checkpoint | None:
         """The newest signed head the witness holds (None without a witness or before the first)."""
         return None if self._witness is None else self._witness.latest()
 
-    def _witness_heads(self, signed: list[Checkpoint]) -> None:
-        """Give the witness the newest head this commit signed. After the commit, so a rolled-back head is never
-        witnessed; a witness that fails is logged and counted, and catches up with the next checkpoint."""
-        if self._witness is None or not signed:
+    def _after_commit(self, session: Session) -> None:
+        """What a committed transaction's audit appends call for: the head gauge, and the newest head it signed
+        given to the witness. After the commit, so a rolled-back head is never witnessed; a witness that fails is
+        logged and counted, and catches up with the next checkpoint."""
+        seq, signed = self._audit_log.appended(session)
+        if seq is not None:
+            AUDIT_HEAD.set(seq)
+        if self._witness is None or signed is None:
             return
         try:
-            self._witness.record(signed[-1])
+            self._witness.record(signed)
         except OSError as exc:
             WITNESS_FAILURES.inc()
-            log.error("audit_witness_failed", error=type(exc).__name__, seq=signed[-1].seq)
+            log.error("audit_witness_failed", error=type(exc).__name__, seq=signed.seq)
         else:
-            WITNESSED.set(signed[-1].seq)
+            WITNESSED.set(signed.seq)
 
     @contextmanager
     def _read_transaction(self) -> Iterator[Session]:
         """A read-only transaction (no write lock on SQLite; READ ONLY on PostgreSQL)."""
-        try:
-            with self._read_sessions() as session, session.begin():
-                yield session
-        except SQLAlchemyError as exc:
-            raise AuditUnavailable("storage unavailable: the access was not recorded, so it did not happen") from exc
+        with _storage_failures_fail_closed(), self._read_sessions() as session, session.begin():
+            yield session
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        """One transaction. A storage failure anywhere, the commit included, means the access did not happen."""
-        try:
-            with writer_lock(self._engine), self._sessions() as session, session.begin():
-                yield session
-        except SQLAlchemyError as exc:
-            raise AuditUnavailable("storage unavailable: the access was not recorded, so it did not happen") from exc
+        """One write transaction. Every transaction that appends to the audit log runs here, and so what its commit
+        calls for (the witness, the head gauge) runs once, here."""
+        with _storage_failures_fail_closed(), writer_lock(self._engine), self._sessions() as session, session.begin():
+            yield session
+        self._after_commit(session)
 
     # -- key operations a committed grant may run (vault/access/_key_operations.py) -------------------------------
     def _rotate(self, grant: Grant) -> tuple[int, int]:

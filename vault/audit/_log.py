@@ -31,7 +31,9 @@ from vault.errors import AuditUnavailable
 from vault.keys import Signer
 
 log = structlog.get_logger(__name__)
-HEAD_SEQ_INFO = "kluis.audit_head_seq"  # session.info key: the head an append in this session wrote
+# session.info keys: what appends in a transaction did, for whoever commits it to act on afterwards (appended())
+_HEAD_SEQ = "kluis.audit_head_seq"
+_TO_WITNESS = "kluis.audit_to_witness"
 
 
 class Sealer(Protocol):
@@ -108,7 +110,8 @@ class AuditLog:
         newest = (signed[-1].seq, now) if signed else None
         seal = self._seal(seq, prev, *(newest or (head.signed_seq, head.signed_at)))
         repository.move_head(session, seq, prev, seal, newest)
-        session.info[HEAD_SEQ_INFO] = seq  # read after the commit (the head gauge): never a head that rolled back
+        session.info[_HEAD_SEQ] = seq
+        session.info.setdefault(_TO_WITNESS, []).extend(signed)
         return signed
 
     def seal_head(self, session: Session, *, only_if_due: bool = False) -> Checkpoint | None:
@@ -119,7 +122,10 @@ class AuditLog:
             return None
         now = self._clock.now()
         if head.signed_seq == head.seq:
-            return repository.checkpoint_at(session, head.seq)
+            existing = repository.checkpoint_at(session, head.seq)
+            if existing is not None:  # witnessed again: a witness that failed before catches up
+                session.info.setdefault(_TO_WITNESS, []).append(existing)
+            return existing
         if only_if_due and not self._due(head, now):
             return None
         checkpoint = self._sign(head.seq, head.hash)
@@ -127,7 +133,17 @@ class AuditLog:
         repository.move_head(
             session, head.seq, head.hash, self._seal(head.seq, head.hash, head.seq, now), (head.seq, now)
         )
+        session.info.setdefault(_TO_WITNESS, []).append(checkpoint)
         return checkpoint
+
+    def appended(self, session: Session) -> tuple[int | None, Checkpoint | None]:
+        """After ``session`` committed: the head its appends wrote (None: it appended nothing) and the newest head it
+        signed, for the witness (None: none). The head is then noted as committed (see _locked_head)."""
+        seq = session.info.get(_HEAD_SEQ)
+        if seq is not None:
+            self._committed = max(self._committed, seq)
+        signed: list[Checkpoint] = session.info.get(_TO_WITNESS, [])
+        return seq, (signed[-1] if signed else None)
 
     def needs_adoption(self, session: Session, *, upgrading: bool) -> bool:
         """Whether `kluis init` must seal the head it finds: True for a head without a seal that is provably Kluis's
@@ -157,10 +173,6 @@ class AuditLog:
     def head_sealed(self, head: Head) -> bool:
         """Whether the head row's seal holds for its sequence number and hash."""
         return self._sealer.valid(head_message(head.seq, head.hash, head.signed_seq, head.signed_at), head.mac)
-
-    def committed(self, seq: int) -> None:
-        """A transaction that appended up to ``seq`` committed: the head can never legitimately be below it again."""
-        self._committed = max(self._committed, seq)
 
     def _locked_head(self, session: Session, *, adopt_unsealed: bool = False) -> Head:
         head = repository.lock_head(session)
