@@ -15,13 +15,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from bench.common import OPERATOR, Kluis, Section, median_us, open_kluis, per_call_ns
 from bench.plain_app import read_plain
-from vault import Actor, Category, NewRecord, Purpose, Role, Settings, initialise
+from vault import Actor, Category, NewRecord, Purpose, Registration, Role, Settings, initialise
 
 ADVISER = Actor(user="dr.load", roles=("medical_adviser",), organisation="default")
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
@@ -77,6 +78,13 @@ class InProcess:
 
 
 def _seed(kluis: Kluis) -> str:
+    adviser = Registration(
+        user_id="dr.load",
+        role=Role.MEDICAL_ADVISER,
+        credential="12345678901",  # a fictional BIG number
+        credential_date=datetime(2026, 1, 5, tzinfo=UTC),
+    )
+    kluis.vault.unit.register(OPERATOR, adviser)
     kluis.vault.assignments.assign(OPERATOR, case_ref="CASE-L", user_id="dr.load", role=Role.MEDICAL_ADVISER)
     return kluis.vault.records.create(
         ADVISER,

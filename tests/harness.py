@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from vault import Clock, Settings, Vault, Verification, open_vault
+from vault import Actor, Clock, Registration, Role, Settings, Vault, Verification, open_vault
 from vault.audit import checkpoints, head, iter_events, verify_chain
 from vault.audit._log import AuditLog
 
@@ -62,3 +63,43 @@ class ManualClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+REGISTRAR = Actor(user="operator:registrar", roles=("key_admin",), organisation="default")
+_CREDENTIALS = {
+    Role.MEDICAL_ADVISER: "12345678901",  # an 11-digit BIG number (fictional)
+    Role.MEDICAL_STAFF: "CA-2026-001",  # a confidentiality agreement's reference
+    Role.CRIMINAL_DATA_OFFICER: "AUTH-2026-7",  # an authorisation's reference
+}
+
+
+def register(
+    vault: Vault,
+    user_id: str,
+    role: Role,
+    *,
+    supervisor: str | None = None,
+    by: Actor = REGISTRAR,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> int:
+    """Put a user in the unit register in one role, on a fictional credential (staff under ``supervisor``, by
+    default dr.jansen, who must be registered already)."""
+    if role is Role.MEDICAL_STAFF and supervisor is None:
+        supervisor = "dr.jansen"
+    registration = Registration(
+        user_id=user_id,
+        role=role,
+        credential=_CREDENTIALS.get(role),
+        credential_date=datetime(2026, 1, 5, tzinfo=UTC) if role in _CREDENTIALS else None,
+        supervisor=supervisor,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    return vault.unit.register(by, registration)
+
+
+def enrol(vault: Vault, case_ref: str, user_id: str, role: Role, *, by: Actor = REGISTRAR, **kwargs: Any) -> int:
+    """Register a user in a data role (advisers first: staff need theirs) and assign them to a case."""
+    register(vault, user_id, role, supervisor=kwargs.pop("supervisor", None))
+    return vault.assignments.assign(by, case_ref=case_ref, user_id=user_id, role=role, **kwargs)

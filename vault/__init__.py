@@ -6,6 +6,7 @@ services take and return, the typed errors and the vocabularies. Packages and mo
 
 from vault._kit import Clock, SystemClock
 from vault.actor import Actor
+from vault.assignments import AssignmentView
 from vault.audit import AuditPage, AuditQuery, Reason, Tally, Verification, verify_export
 from vault.bootstrap import InitReport, check_policy_files, grant_service_role, initialise, open_vault
 from vault.cases import AdviceInput, CaseView, CausalLink, Conclusion, PublishedAdvice, Referral
@@ -42,6 +43,7 @@ from vault.records import (
     Text,
     import_lines,
 )
+from vault.unit import MemberView, Registration, RegistrationStatus
 from vault.vault import Vault
 from vault.vocabulary import Action, AuthStrength, Category, Purpose, Relation, Resource, Role
 
@@ -52,6 +54,7 @@ __all__ = [
     "Action",
     "Actor",
     "AdviceInput",
+    "AssignmentView",
     "AuditPage",
     "AuditQuery",
     "AuditUnavailable",
@@ -75,6 +78,7 @@ __all__ = [
     "IntegrityViolation",
     "InvalidInput",
     "KeyUnavailable",
+    "MemberView",
     "Migration",
     "NewRecord",
     "NotFound",
@@ -86,6 +90,8 @@ __all__ = [
     "RecordView",
     "Ref",
     "Referral",
+    "Registration",
+    "RegistrationStatus",
     "Relation",
     "Resource",
     "Role",

@@ -1,8 +1,9 @@
 """The Vault facade: one service per domain, composed (not inherited) over one dependency bundle.
 
     vault.records      create, read, update, resolve a reference, bulk import
-    vault.cases        refer, case view, publish advice
-    vault.assignments  assign, revoke
+    vault.cases        refer, case view, publish advice, close
+    vault.assignments  assign, revoke, list (need-to-know per case, R10)
+    vault.unit         the unit register: register, suspend, reinstate, end, list (R3, R4, R7)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
     vault.policy       check and load the access policy
@@ -30,6 +31,7 @@ from vault.keys import KeyProvider
 from vault.keys.service import KeyService
 from vault.metrics import REFUSED_TOKENS
 from vault.records import RecordService
+from vault.unit import UnitRegister
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,9 @@ class Vault:
         self.settings = deps.settings
         self.clock = deps.clock
         self.records = RecordService(guard=deps.guard)
-        self.cases = CaseService(guard=deps.guard, records=self.records)
         self.assignments = AssignmentService(guard=deps.guard)
+        self.cases = CaseService(guard=deps.guard, records=self.records, assignments=self.assignments)
+        self.unit = UnitRegister(guard=deps.guard)
         self.audit = AuditService(
             guard=deps.guard,
             read_sessions=deps.read_sessions,

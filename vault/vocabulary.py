@@ -32,6 +32,7 @@ class Action(StrEnum):
     MANAGE = "manage"  # keys, assignments
     REFER = "refer"  # the claims side refers a case to the medical unit, with a question
     PUBLISH = "publish"  # the adviser's conclusion in non-medical terms, disclosed to the claims dossier
+    CLOSE = "close"  # a case: ends all unit access to it
 
 
 class Resource(StrEnum):
@@ -42,6 +43,8 @@ class Resource(StrEnum):
     POLICY = "policy"  # loading the access policy itself
     ASSIGNMENTS = "assignments"  # any role, any case
     UNIT_ASSIGNMENTS = "unit_assignments"  # medical-unit roles on a case
+    UNIT_REGISTER = "unit_register"  # who is in the functional unit, on which credential
+    CASES = "cases"  # a case's life in the unit: closing it
 
 
 class Purpose(StrEnum):
@@ -91,3 +94,7 @@ def retention_class_of(category: str, kind: str) -> RetentionClass:
 
 MEDICAL_UNIT_ROLES = frozenset({Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF})
 DATA_ROLES = frozenset({Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF, Role.CRIMINAL_DATA_OFFICER})
+# Segregation of duties (R7): nobody holds one of these beside a data role.
+OFFICER_ROLES = frozenset({Role.KEY_ADMIN, Role.SECURITY_OFFICER, Role.PRIVACY_OFFICER})
+# What the unit register records: the data roles on their credential, and the officers' duties.
+REGISTERED_ROLES = DATA_ROLES | OFFICER_ROLES

@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from api.auth import dev_token
-from vault import Actor, AdviceInput, Category, CausalLink, Conclusion, NewRecord, Purpose, Role, Settings, Vault
+from vault import (
+    Actor,
+    AdviceInput,
+    Category,
+    CausalLink,
+    Conclusion,
+    NewRecord,
+    Purpose,
+    Registration,
+    Role,
+    Settings,
+    Vault,
+)
 
 
 @dataclass(frozen=True)
@@ -23,10 +36,31 @@ PERSONAS = [
     Persona(
         "dr.jansen", Role.MEDICAL_ADVISER, "medical adviser: reads and writes the health records of CLAIM-2026-001"
     ),
-    Persona("nurse.bakker", Role.MEDICAL_STAFF, "medical staff under dr.jansen"),
+    Persona("nurse.bakker", Role.MEDICAL_STAFF, "medical staff under dr.jansen (the register names him responsible)"),
     Persona("cor.integrity", Role.CRIMINAL_DATA_OFFICER, "criminal-data officer on APP-2026-042"),
     Persona("sara.security", Role.SECURITY_OFFICER, "security officer: the audit log"),
-    Persona("kees.keys", Role.KEY_ADMIN, "key admin: assignments and keys, never data"),
+    Persona("kees.keys", Role.KEY_ADMIN, "key admin: the unit register, assignments and keys, never data"),
+]
+
+
+_CHECKED = datetime(2026, 1, 5, tzinfo=UTC)
+# The unit register (R3): what makes the personas' token roles count. Every number and reference is fictional.
+UNIT = [
+    Registration(user_id="dr.jansen", role=Role.MEDICAL_ADVISER, credential="19012345601", credential_date=_CHECKED),
+    Registration(
+        user_id="nurse.bakker",
+        role=Role.MEDICAL_STAFF,
+        credential="GHO-2026-014",
+        credential_date=_CHECKED,
+        supervisor="dr.jansen",
+    ),
+    Registration(
+        user_id="cor.integrity",
+        role=Role.CRIMINAL_DATA_OFFICER,
+        credential="AUTH-VZ-2026-3",
+        credential_date=_CHECKED,
+    ),
+    Registration(user_id="sara.security", role=Role.SECURITY_OFFICER),
 ]
 
 
@@ -39,6 +73,8 @@ def seed(vault: Vault) -> dict[str, str]:
     also keeps in the data directory so that a later run can print them without reading the vault."""
     settings = vault.settings
     claims, adviser, staff, officer, _, admin = (_actor(settings, p) for p in PERSONAS)
+    for registration in UNIT:
+        vault.unit.register(admin, registration)
     vault.cases.refer(
         claims, "CLAIM-2026-001", "CUST-1001", "Fictional: are the neck complaints caused by the accident?"
     )
@@ -103,12 +139,7 @@ def seed(vault: Vault) -> dict[str, str]:
 
 def tokens(settings: Settings) -> dict[str, str]:
     return {
-        p.user: dev_token(
-            settings,
-            p.user,
-            [p.role.value],
-            extra={"responsible_user": "dr.jansen"} if p.role is Role.MEDICAL_STAFF else None,
-        )
+        p.user: dev_token(settings, p.user, [p.role.value])  # the responsible adviser comes from the register
         for p in PERSONAS
     }
 

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import open_harness
+from tests.harness import enrol, open_harness
 from vault import Purpose, Role, Settings, import_lines, initialise
 
 KLUIS = str(Path(sys.executable).parent / "kluis")
@@ -101,7 +101,7 @@ def test_keys_rotate_keeps_data_readable(settings: Settings, tmp_path: Path) -> 
     assert "health: active KEK v2" in status and "criminal: active KEK v1" in status
     kluis = open_harness(settings)
     try:
-        kluis.vault.assignments.assign(OPERATOR, case_ref="CASE-0", user_id="dr.x", role=Role.MEDICAL_ADVISER)
+        enrol(kluis.vault, "CASE-0", "dr.x", Role.MEDICAL_ADVISER, by=OPERATOR)
         with kluis.sessions() as session:
             record_id = session.scalar(sa.text("SELECT id FROM records WHERE case_ref = 'CASE-0'"))
         view = kluis.vault.records.read(actor("dr.x", "medical_adviser"), str(record_id), Purpose.ACCEPTANCE)

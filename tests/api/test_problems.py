@@ -16,7 +16,7 @@ from api.app import create_app
 from api.problems import STATUS
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR, make_settings
-from tests.harness import Harness, open_harness
+from tests.harness import Harness, enrol, open_harness
 from vault import Category, NewRecord, Purpose, Role, VaultError, initialise
 
 
@@ -53,7 +53,7 @@ def test_an_erased_record_is_410_gone_with_an_erased_event(
     served: tuple[TestClient, Harness, IdentityProvider],
 ) -> None:
     client, kluis, idp = served
-    kluis.vault.assignments.assign(OPERATOR, case_ref="C-1", user_id="dr.a", role=Role.MEDICAL_ADVISER)
+    enrol(kluis.vault, "C-1", "dr.a", Role.MEDICAL_ADVISER, by=OPERATOR)
     adviser = idp.bearer("dr.a", "medical_adviser")
     new = NewRecord(
         subject_ref="S-1",

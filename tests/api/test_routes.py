@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from api.app import create_app
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR, fresh_schema, make_settings
-from tests.harness import Harness, open_harness
+from tests.harness import Harness, enrol, open_harness, register
 from vault import Role, initialise
 
 CANARY = {"health": "CANARY-HEALTH-5e1f", "criminal": "CANARY-CRIMINAL-a07c"}
@@ -36,6 +36,7 @@ ROLES = [
 ]
 RELATIONS = ["assigned", "unassigned", "other_case", "no_such_record"]
 READERS = {("medical_adviser", "health"), ("medical_staff", "health"), ("criminal_data_officer", "criminal")}
+DATA_ROLES = {"medical_adviser", "medical_staff", "criminal_data_officer"}
 
 
 @dataclass
@@ -64,16 +65,21 @@ def _build_world(directory: Path, database_url: str) -> Iterator[World]:
     with TestClient(create_app(settings, kluis.vault)) as client:
         world = World(client, kluis, idp, {})
         admin = world.auth("kees", "key_admin")
-        for role in ROLES:  # each role has one user assigned to CASE-A (in that role) and one assigned to nothing
-            assert (
-                client.post(
-                    "/v1/cases/CASE-A/assignments", json={"user": f"{role}-a", "role": role}, headers=admin
-                ).status_code
-                == 201
+        # each data role has one registered user assigned to CASE-A (in that role) and one assigned to nothing;
+        # the other roles are never assigned to a case (422), and decide the same either way
+        for role in ROLES:
+            data_role = role in DATA_ROLES
+            if data_role:
+                supervisor = "medical_adviser-a" if role == "medical_staff" else None
+                for user in (f"{role}-a", f"{role}-unassigned"):
+                    register(kluis.vault, user, Role(role), supervisor=supervisor)
+            response = client.post(
+                "/v1/cases/CASE-A/assignments", json={"user": f"{role}-a", "role": role}, headers=admin
             )
+            assert response.status_code == (201 if data_role else 422)
         for case in ("CASE-A", "CASE-B"):
             for category, writer in (("health", "medical_adviser"), ("criminal", "criminal_data_officer")):
-                kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id="seeder", role=Role(writer))
+                enrol(kluis.vault, case, "seeder", Role(writer), by=OPERATOR)
                 response = client.post(
                     f"/v1/cases/{case}/records",
                     headers=world.auth("seeder", writer),
@@ -343,7 +349,10 @@ def test_personas_end_to_end(world: World, tmp_path: Path) -> None:
     question = client.get(f"/v1/references/{referral.json()['reference']}?{q}", headers=claims).json()
     assert "fields" not in question and question["kind"] == "referral_question"
 
-    # Key admin assigns the adviser; the adviser brings in staff; staff may not assign anyone.
+    # The key admin registers the unit (R3); then assigns the adviser; the adviser brings in staff; staff may not
+    # assign anyone.
+    register(world.kluis.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    register(world.kluis.vault, "nurse.bakker", Role.MEDICAL_STAFF, supervisor="dr.jansen")
     assert (
         client.post(
             "/v1/cases/CLAIM-P/assignments", headers=admin, json={"user": "dr.jansen", "role": "medical_adviser"}

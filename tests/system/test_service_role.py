@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor, make_settings
-from tests.harness import open_harness
+from tests.harness import enrol, open_harness
 from vault import Category, NewRecord, Purpose, Role, grant_service_role, initialise
 
 
@@ -55,7 +55,7 @@ def test_the_service_role_serves_and_cannot_change_or_silence_the_audit_log(
 
     service = open_harness(make_settings(tmp_path, service_url))  # same keys and data dir, the service's role
     try:
-        service.vault.assignments.assign(OPERATOR, case_ref="C-1", user_id="dr.a", role=Role.MEDICAL_ADVISER)
+        enrol(service.vault, "C-1", "dr.a", Role.MEDICAL_ADVISER, by=OPERATOR)
         adviser = actor("dr.a", "medical_adviser")
         new = NewRecord(
             subject_ref="S-1",

@@ -17,7 +17,7 @@ import pytest
 
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR
-from tests.harness import open_harness
+from tests.harness import enrol, open_harness
 from vault import Category, NewRecord, Purpose, Role, Settings, initialise
 
 KLUIS = str(Path(sys.executable).parent / "kluis")
@@ -44,7 +44,7 @@ def served(postgres_url: str, tmp_path: Path) -> Iterator[tuple[str, Settings, I
     settings = Settings(data_dir=tmp_path / "data", database_url=postgres_url)
     initialise(settings, OPERATOR)
     kluis = open_harness(settings)
-    kluis.vault.assignments.assign(OPERATOR, case_ref="CASE-W", user_id="dr.w", role=Role.MEDICAL_ADVISER)
+    enrol(kluis.vault, "CASE-W", "dr.w", Role.MEDICAL_ADVISER, by=OPERATOR)
     adviser = OPERATOR.__class__(user="dr.w", roles=("medical_adviser",), organisation="default")
     record_id = kluis.vault.records.create(
         adviser,

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness, ManualClock, open_harness
+from tests.harness import Harness, ManualClock, enrol, open_harness
 from vault import AuditQuery, Category, NewRecord, NotFound, Purpose, Role, Settings, initialise
 
 
@@ -29,13 +29,7 @@ def timed(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
 
 def test_an_assignment_ends_on_the_injected_clock_to_the_minute(timed: Harness, clock: ManualClock) -> None:
     adviser = actor("dr.jansen", "medical_adviser")
-    timed.vault.assignments.assign(
-        OPERATOR,
-        case_ref="C-1",
-        user_id="dr.jansen",
-        role=Role.MEDICAL_ADVISER,
-        ends_at=clock.now() + timedelta(hours=1),
-    )
+    enrol(timed.vault, "C-1", "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR, ends_at=clock.now() + timedelta(hours=1))
     new = NewRecord(
         subject_ref="S-1",
         case_ref="C-1",

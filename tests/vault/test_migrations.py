@@ -86,8 +86,8 @@ def test_the_upgrade_to_row_macs_seals_existing_assignments_once(settings: Setti
     from datetime import timedelta
 
     from tests.conftest import OPERATOR, actor
-    from tests.harness import open_harness
-    from vault import Category, NewRecord, Purpose, initialise
+    from tests.harness import open_harness, register
+    from vault import Category, NewRecord, Purpose, Role, initialise
 
     engine = make_engine(settings.effective_database_url, foreign_keys=False)
     migrate(engine, "0004")
@@ -112,6 +112,7 @@ def test_the_upgrade_to_row_macs_seals_existing_assignments_once(settings: Setti
             source="GP",
             purpose=Purpose.CLAIM_ASSESSMENT,
         )
+        register(kluis.vault, "dr.a", Role.MEDICAL_ADVISER)  # since 0007 the register confirms the role too
         assert kluis.vault.records.create(actor("dr.a", "medical_adviser"), new)
         with kluis.engine.connect() as connection:
             sealed = connection.scalar(
@@ -133,6 +134,9 @@ def test_the_upgrade_to_head_seals_adopts_the_old_head_once_and_only_then(settin
     with engine.begin() as connection:  # as a log from before head seals looks after the upgrade
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0005'"))
         connection.execute(sa.text("ALTER TABLE audit_head DROP COLUMN mac"))
+        connection.execute(sa.text("DROP TABLE unit_members"))  # what 0007 adds, to be added again
+        connection.execute(sa.text("ALTER TABLE cases DROP COLUMN closed_at"))
+        connection.execute(sa.text("ALTER TABLE cases DROP COLUMN closed_by"))
     engine.dispose()
     officer = actor("sec", "security_officer")
     initialise(settings, OPERATOR)  # migrates 0005 -> 0006 and adopts the head it finds, audited

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness, verify_stored
+from tests.harness import Harness, enrol, verify_stored
 from vault import (
     AccessDenied,
     Actor,
@@ -54,7 +54,8 @@ def events(kluis: Harness) -> list[dict[str, Any]]:
 
 
 def assign(kluis: Harness, who: str, role: Role, case: str = "CLAIM-1", **kwargs: Any) -> None:
-    kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id=who, role=role, **kwargs)
+    """Register the user in the role (again: a second registration is harmless) and assign them to the case."""
+    enrol(kluis.vault, case, who, role, by=OPERATOR, **kwargs)
 
 
 @pytest.fixture

@@ -16,7 +16,17 @@ from sqlalchemy import Engine
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 APPEND_ONLY = ("audit_events", "audit_checkpoints")
 HEAD = ("audit_head",)
-DATA = ("subjects", "records", "record_fields", "references", "data_keys", "case_assignments", "cases", "advice")
+DATA = (
+    "subjects",
+    "records",
+    "record_fields",
+    "references",
+    "data_keys",
+    "case_assignments",
+    "cases",
+    "advice",
+    "unit_members",
+)
 READ_ONLY = ("policy_rules", "alembic_version")
 
 

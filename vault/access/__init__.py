@@ -9,7 +9,14 @@ from vault.access._policy_files import Rule, parse_policy_lines, read_policy_dir
 from vault.access._policy_service import PolicyService
 from vault.access._policy_store import PolicyStore
 from vault.access._refusals import TokenRefusals
-from vault.access._repository import policy_rules, replace_policy_rules
+from vault.access._repository import (
+    AssignmentRow,
+    MemberRow,
+    assignment_row,
+    member_row,
+    policy_rules,
+    replace_policy_rules,
+)
 from vault.access._repository import sealed_fields as stored_fields
 from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
 from vault.access._target import FieldsToSeal, SealedField, SealedRecord, Target
@@ -17,10 +24,12 @@ from vault.access._target import FieldsToSeal, SealedField, SealedRecord, Target
 __all__ = [
     "DEFAULT_DENY",
     "AccessGuard",
+    "AssignmentRow",
     "Decision",
     "DecisionRequest",
     "FieldsToSeal",
     "Grant",
+    "MemberRow",
     "Policy",
     "PolicyService",
     "PolicyStore",
@@ -31,6 +40,8 @@ __all__ = [
     "TokenRefusals",
     "Work",
     "all_requests",
+    "assignment_row",
+    "member_row",
     "parse_policy_lines",
     "policy_rules",
     "read_policy_dir",

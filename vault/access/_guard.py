@@ -30,10 +30,11 @@ from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
 from vault.access._policy_store import PolicyStore
 from vault.access._relations import no_relation, relations_to_cases
-from vault.access._repository import AssignmentRow
+from vault.access._repository import AssignmentRow, MemberRow
 from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles, request_for_held
 from vault.access._retry import retrying_conflicts
-from vault.access._row_macs import RowMacProvider, RowMacs, assignment_message
+from vault.access._row_macs import RowMacProvider, RowMacs, assignment_message, member_message
+from vault.access._standing import standing
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
 from vault.audit import About, AuditEvent, Checkpoint, EventType, Outcome, Reason, events
@@ -53,7 +54,7 @@ from vault.errors import (
 )
 from vault.keys._access import KEY_ACCESS
 from vault.metrics import AUDIT_EVENTS_PER_COMMIT, AUDIT_HEAD, AUDIT_WAIT, DECISIONS, WITNESS_FAILURES, WITNESSED
-from vault.vocabulary import Action, Category, Purpose, Resource
+from vault.vocabulary import OFFICER_ROLES, Action, Category, Purpose, Resource, Role
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -96,11 +97,21 @@ class Work:
     ) -> None:
         self._guard = guard
         self.reads_only = reads_only
-        self.actor = actor
         self.session = session
         self.now = guard.clock.now()
         self._policy = policy
         self._pending: list[_Pending] = []
+        # The requester as the unit register confirms them (vault/access/_standing.py): every decision and event
+        # of this unit uses these roles and this responsible user, never the token's word alone.
+        found = standing(session, actor, self.now, self.member_sealed)
+        self.actor = found.actor
+        self.claimed_actor = actor
+        segregated = bool(set(actor.roles) & OFFICER_ROLES)
+        self._unconfirmed_reason = (
+            None if not found.unconfirmed else Reason.SEPARATION_OF_DUTIES if segregated else Reason.NOT_REGISTERED
+        )
+        for member in found.unsealed:
+            self._alert("unit_member", f"unit_member:{member.id}")
         # each case's held roles in canonical order, looked up once per unit (None: not about a case)
         self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(actor))}
         self._keys_used: dict[str, DataKey] = {}
@@ -123,10 +134,77 @@ class Work:
             )
             self._held.update((case, held_roles(relations)) for case, relations in found.items())
             for row in unsealed:  # it granted nothing; the security officer hears of it with this unit's events
-                about = About(object_type="assignment", case_ref=row.case_ref, target=f"assignment:{row.id}")
-                self._pending.append(
-                    _Pending(EventType.INTEGRITY_ALERT, "denied", about, None, None, Reason.MAC_INVALID)
-                )
+                self._alert("assignment", f"assignment:{row.id}", row.case_ref)
+
+    def _alert(self, object_type: str, target: str, case_ref: str | None = None) -> None:
+        about = About(object_type=object_type, case_ref=case_ref, target=target)
+        self._pending.append(_Pending(EventType.INTEGRITY_ALERT, "denied", about, None, None, Reason.MAC_INVALID))
+
+    # -- the unit register and assignments, for the services that write them -------------------------------------
+    def member_sealed(self, row: MemberRow) -> bool:
+        """Whether a registration row's MAC holds."""
+        return self._guard._row_macs.valid(_member_message(row), row.mac)
+
+    def assignment_sealed(self, row: AssignmentRow) -> bool:
+        """Whether an assignment row's MAC holds."""
+        return self._guard._row_macs.valid(_message(row), row.mac)
+
+    def confirmed_in(self, user_id: str, role: Role) -> Actor | None:
+        """Another user as the register confirms them in ``role`` now (their responsible adviser included), or
+        None: the same rule that decides their own requests (vault/access/_standing.py)."""
+        probe = Actor(user=user_id, roles=(role.value,), organisation=self.actor.organisation)
+        found = standing(self.session, probe, self.now, self.member_sealed)
+        return None if found.unconfirmed else found.actor
+
+    def own_assignment_ends(self, case_ref: str) -> dict[Role, datetime | None] | None:
+        """When the requester's own live, sealed assignments on the case end, per role (None: open-ended); None
+        when they hold none. An adviser's assignment of others may not outlast it."""
+        roles = [role.value for role in self.actor.known_roles()]
+        rows = repository.assignment_rows(
+            self.session,
+            organisation=self.actor.organisation,
+            user_id=self.actor.user,
+            case_refs=[case_ref],
+            roles=roles,
+            now=self.now,
+        )
+        ends: dict[Role, datetime | None] = {}
+        for row in rows:
+            if self.assignment_sealed(row):
+                ends[Role(row.role)] = _later(ends.get(Role(row.role), row.ends_at), row.ends_at)
+        return ends or None
+
+    def member_mac(
+        self,
+        grant: Grant,
+        *,
+        user_id: str,
+        role: str,
+        credential: str | None,
+        credential_date: datetime | None,
+        verified_by: str | None,
+        supervisor: str | None,
+        starts_at: datetime,
+        ends_at: datetime | None,
+        status: str,
+    ) -> bytes:
+        """The MAC of a registration row this unit's grant allows writing."""
+        self._require_open()
+        if grant._work is not self or grant.target.resource is not Resource.UNIT_REGISTER:
+            raise PermissionError("this grant is not for the unit register")
+        message = member_message(
+            self.actor.organisation,
+            user_id,
+            role,
+            credential,
+            credential_date,
+            verified_by,
+            supervisor,
+            starts_at,
+            ends_at,
+            status,
+        )
+        return self._guard._row_macs.sign(message)
 
     def check(
         self, resource: Category | Resource, action: Action, purpose: Purpose, case_ref: str | None = None
@@ -209,7 +287,7 @@ class Work:
     ) -> bytes:
         """The MAC of an assignment row this unit's grant allows writing (vault/access/_row_macs.py)."""
         self._require_open()
-        if grant._work is not self or grant.target.resource not in (Resource.ASSIGNMENTS, Resource.UNIT_ASSIGNMENTS):
+        if grant._work is not self or grant.target.resource not in _ASSIGNMENT_WRITERS:
             raise PermissionError("this grant is not for an assignment")
         if grant.target.case_ref != case_ref:
             raise PermissionError("this grant is for another case")
@@ -321,13 +399,10 @@ class Work:
     def _note(
         self, event_type: EventType, decision: Decision, purpose: Purpose, about: About, reason: Reason | None = None
     ) -> _Pending:
+        if reason is None and not decision.allowed:
+            reason = self._unconfirmed_reason or Reason.POLICY
         pending = _Pending(
-            event_type,
-            "allowed" if decision.allowed else "denied",
-            about,
-            purpose.value,
-            decision.rule,
-            reason if reason is not None or decision.allowed else Reason.POLICY,
+            event_type, "allowed" if decision.allowed else "denied", about, purpose.value, decision.rule, reason
         )
         self._pending.append(pending)
         return pending
@@ -377,6 +452,30 @@ def _storage_failures_fail_closed() -> Iterator[None]:
 
 class _Provider(Wrapper, RowMacProvider, Protocol):
     """What the guard needs of the key provider: wrapping data keys and sealing rows."""
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The later of two ends, None (open-ended) being the latest."""
+    return None if a is None or b is None else max(a, b)
+
+
+# Grants that may write assignment rows: managing them, and closing a case (which ends every assignment on it).
+_ASSIGNMENT_WRITERS = frozenset({Resource.ASSIGNMENTS, Resource.UNIT_ASSIGNMENTS, Resource.CASES})
+
+
+def _member_message(row: MemberRow) -> bytes:
+    return member_message(
+        row.organisation,
+        row.user_id,
+        row.role,
+        row.credential,
+        row.credential_date,
+        row.verified_by,
+        row.supervisor,
+        row.starts_at,
+        row.ends_at,
+        row.status,
+    )
 
 
 def _message(row: AssignmentRow) -> bytes:

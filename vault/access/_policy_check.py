@@ -1,5 +1,5 @@
-"""`kluis policy check`: prove the policy's invariants (DOMAIN R2, R5, R6, R7, R8, and who may touch the audit log,
-the keys, the assignments and the policy) over the *effective* policy.
+"""`kluis policy check`: prove the policy's invariants (DOMAIN R2, R5, R6, R7, R8, R10, and who may touch the audit log,
+the keys, the assignments, the unit register, cases and the policy) over the *effective* policy.
 
 The vocabularies are closed, so the check enumerates every DecisionRequest: each role alone and in pairs, with each
 relation, x every resource (data categories and the other resources) x action x purpose, and asks the real decision
@@ -69,13 +69,28 @@ def _resource_violations(
         yield f"the audit log is changed through the policy: {where}"
     if resource in (Resource.KEYS, Resource.POLICY) and Role.KEY_ADMIN not in roles:
         yield f"keys or the policy are reached by someone other than a key admin: {where}"
-    if resource is Resource.ASSIGNMENTS and Role.KEY_ADMIN not in roles:
+    if resource is Resource.ASSIGNMENTS and action is not Action.VIEW_METADATA and Role.KEY_ADMIN not in roles:
         yield f"assignments of any role are managed by someone other than a key admin: {where}"
+    if (
+        resource is Resource.ASSIGNMENTS
+        and action is Action.VIEW_METADATA
+        and not (
+            roles & {Role.KEY_ADMIN, Role.SECURITY_OFFICER}
+            or (Role.MEDICAL_ADVISER in roles and relation is not Relation.NONE)
+        )
+    ):
+        yield f"assignments listed for someone other than an officer or an adviser on the case: {where}"
+    if resource is Resource.UNIT_REGISTER and action is not Action.READ and Role.KEY_ADMIN not in roles:
+        yield f"the unit register is changed by someone other than the key admin: {where}"
+    if resource is Resource.UNIT_REGISTER and not roles & {Role.KEY_ADMIN, Role.SECURITY_OFFICER}:
+        yield f"the unit register is reached by someone other than the key admin or security officer: {where}"
+    if resource is Resource.CASES and action is not Action.CLOSE:
+        yield f"a case is handled through the policy other than by closing it: {where}"
     if resource is Resource.UNIT_ASSIGNMENTS and not (
         Role.KEY_ADMIN in roles or (Role.MEDICAL_ADVISER in roles and relation is not Relation.NONE)
     ):
         yield f"unit assignments managed by someone other than a key admin or an adviser on the case: {where}"
-    if Role.CLAIMS_HANDLER in roles and len(roles) == 1:
+    if Role.CLAIMS_HANDLER in roles and len(roles) == 1 and resource is not Resource.CASES:
         yield f"a claims handler reaches {resource}: {where}"
     if request.purpose in COMMERCIAL_PURPOSES:
         yield f"commercial purpose reaches {resource}: {where}"

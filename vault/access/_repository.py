@@ -1,4 +1,5 @@
-"""SQL the access package reads: each held role's relation to a case, and the stored policy rules."""
+"""SQL the access package reads: the requester's standing in the unit register, each held role's relation to a case,
+and the stored policy rules."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from vault._kit import chunks, fetch_all
 from vault.access._policy_files import Rule
 from vault.access._target import SealedField
-from vault.models import CaseAssignment, PolicyRule, Record, RecordField
+from vault.models import CaseAssignment, PolicyRule, Record, RecordField, UnitMember
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +67,14 @@ def assignment_rows(
         return found
     params = {"user_id": user_id, "organisation": organisation, "roles": list(roles), "now": now}
     for chunk in chunks(case_refs):
-        found.extend(_assignment(row) for row in fetch_all(session, _LIVE_ASSIGNMENTS, {**params, "case_refs": chunk}))
+        found.extend(
+            assignment_row(row) for row in fetch_all(session, _LIVE_ASSIGNMENTS, {**params, "case_refs": chunk})
+        )
     return found
 
 
-def _assignment(row: Any) -> AssignmentRow:
+def assignment_row(row: Any) -> AssignmentRow:
+    """An assignment from a row of AssignmentRow's columns, in order (extra columns after them are ignored)."""
     mac = None if row[9] is None else bytes(row[9])
     return AssignmentRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], mac)
 
@@ -78,7 +82,7 @@ def _assignment(row: Any) -> AssignmentRow:
 def unsealed_assignments(session: Session) -> list[AssignmentRow]:
     """Assignments without a MAC (rows from before migration 0005)."""
     query = select(*_ASSIGNMENT_COLUMNS).where(CaseAssignment.mac.is_(None)).order_by(CaseAssignment.id)
-    return [_assignment(row) for row in session.execute(query)]
+    return [assignment_row(row) for row in session.execute(query)]
 
 
 def set_assignment_macs(session: Session, macs: dict[int, bytes]) -> None:
@@ -87,6 +91,71 @@ def set_assignment_macs(session: Session, macs: dict[int, bytes]) -> None:
     table = CaseAssignment.__table__
     statement = update(table).where(table.c.id == bindparam("b_id")).values(mac=bindparam("b_mac"))
     session.execute(statement, [{"b_id": key, "b_mac": mac} for key, mac in macs.items()])
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A live registration in the unit register as stored: its decisive columns and the MAC that seals them."""
+
+    id: int
+    organisation: str
+    user_id: str
+    role: str
+    credential: str | None
+    credential_date: datetime | None
+    verified_by: str | None
+    supervisor: str | None
+    starts_at: datetime
+    ends_at: datetime | None
+    status: str
+    mac: bytes
+
+
+_MEMBER_COLUMNS = (
+    UnitMember.id,
+    UnitMember.organisation,
+    UnitMember.user_id,
+    UnitMember.role,
+    UnitMember.credential,
+    UnitMember.credential_date,
+    UnitMember.verified_by,
+    UnitMember.supervisor,
+    UnitMember.starts_at,
+    UnitMember.ends_at,
+    UnitMember.status,
+    UnitMember.mac,
+)
+_SUPERVISORS = (
+    select(UnitMember.supervisor)
+    .where(
+        UnitMember.organisation == bindparam("organisation"),
+        UnitMember.user_id == bindparam("user_id"),
+        UnitMember.supervisor.is_not(None),
+    )
+    .scalar_subquery()
+)
+# Built once: every unit of work of a requester with a data role runs it. The requester's live registrations and
+# those of the advisers supervising them, in one round trip.
+_LIVE_MEMBERS = select(*_MEMBER_COLUMNS).where(
+    UnitMember.organisation == bindparam("organisation"),
+    or_(UnitMember.user_id == bindparam("user_id"), UnitMember.user_id.in_(_SUPERVISORS)),
+    UnitMember.status == "active",
+    UnitMember.starts_at <= bindparam("now"),
+    or_(UnitMember.ends_at.is_(None), UnitMember.ends_at > bindparam("now")),
+)
+
+
+def live_members(session: Session, *, organisation: str, user_id: str, now: datetime) -> list[MemberRow]:
+    """The user's registrations active at ``now``, and those of the advisers named as their supervisor."""
+    rows = fetch_all(session, _LIVE_MEMBERS, {"organisation": organisation, "user_id": user_id, "now": now})
+    return [member_row(row) for row in rows]
+
+
+def member_row(row: Any) -> MemberRow:
+    """A registration from a row of MemberRow's columns, in order (extra columns after them are ignored)."""
+    return MemberRow(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], bytes(row[11])
+    )
 
 
 def policy_rules(session: Session) -> list[Rule]:

@@ -5,6 +5,9 @@ the row's decisive columns, encoded without ambiguity:
     message = "kluis.row.assignment" || 0x01 || for each of organisation, case_ref, user_id, role, relation,
               starts_at, ends_at, revoked_at (UTC, microseconds; "" when NULL): length (u16 BE) || UTF-8
 
+The unit register's rows are sealed the same way, under their own label ("kluis.row.unit_member"), over
+organisation, user_id, role, credential, credential_date, verified_by, supervisor, starts_at, ends_at and status.
+
 A row whose MAC is missing or wrong is left out of the decision, and its unit of work records an integrity alert.
 What a MAC cannot show is a row put back to an earlier, validly sealed state (a revocation undone by restoring the
 old row): that is visible in the audit log, which records every assignment change.
@@ -17,7 +20,8 @@ import struct
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-_LABEL = b"kluis.row.assignment"
+_ASSIGNMENT = b"kluis.row.assignment"
+_UNIT_MEMBER = b"kluis.row.unit_member"
 _VERSION = 1
 _U16 = struct.Struct(">H").pack
 
@@ -30,6 +34,14 @@ def _when(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _message(label: bytes, parts: tuple[str, ...]) -> bytes:
+    chunks = [label, bytes((_VERSION,))]
+    for part in parts:
+        raw = part.encode("utf-8")
+        chunks += [_U16(len(raw)), raw]
+    return b"".join(chunks)
+
+
 def assignment_message(
     organisation: str,
     case_ref: str,
@@ -40,11 +52,35 @@ def assignment_message(
     ends_at: datetime | None,
     revoked_at: datetime | None,
 ) -> bytes:
-    chunks = [_LABEL, bytes((_VERSION,))]
-    for part in (organisation, case_ref, user_id, role, relation, _when(starts_at), _when(ends_at), _when(revoked_at)):
-        raw = part.encode("utf-8")
-        chunks += [_U16(len(raw)), raw]
-    return b"".join(chunks)
+    parts = (organisation, case_ref, user_id, role, relation, _when(starts_at), _when(ends_at), _when(revoked_at))
+    return _message(_ASSIGNMENT, parts)
+
+
+def member_message(
+    organisation: str,
+    user_id: str,
+    role: str,
+    credential: str | None,
+    credential_date: datetime | None,
+    verified_by: str | None,
+    supervisor: str | None,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    status: str,
+) -> bytes:
+    parts = (
+        organisation,
+        user_id,
+        role,
+        credential or "",
+        _when(credential_date),
+        verified_by or "",
+        supervisor or "",
+        _when(starts_at),
+        _when(ends_at),
+        status,
+    )
+    return _message(_UNIT_MEMBER, parts)
 
 
 class RowMacs:

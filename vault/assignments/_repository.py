@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from vault.models import CaseAssignment
+from vault.access import AssignmentRow, assignment_row
+from vault.models import Case, CaseAssignment
 from vault.vocabulary import Relation, Role
 
 
@@ -69,3 +70,70 @@ def set_macs(session: Session, macs: dict[int, bytes]) -> None:
     table = CaseAssignment.__table__
     statement = update(table).where(table.c.id == bindparam("b_id")).values(mac=bindparam("b_mac"))
     session.execute(statement, [{"b_id": key, "b_mac": mac} for key, mac in macs.items()])
+
+
+def case_closed(session: Session, organisation: str, case_ref: str) -> bool:
+    query = select(Case.closed_at).where(Case.organisation == organisation, Case.case_ref == case_ref)
+    return session.scalar(query) is not None
+
+
+def assignments(
+    session: Session,
+    organisation: str,
+    *,
+    case_ref: str | None,
+    user_id: str | None,
+    live_at: datetime | None,
+) -> list[tuple[AssignmentRow, str]]:
+    """One case's or one user's assignments (live at ``live_at``, or all), with who made each."""
+    query = select(
+        CaseAssignment.id,
+        CaseAssignment.organisation,
+        CaseAssignment.case_ref,
+        CaseAssignment.user_id,
+        CaseAssignment.role,
+        CaseAssignment.relation,
+        CaseAssignment.starts_at,
+        CaseAssignment.ends_at,
+        CaseAssignment.revoked_at,
+        CaseAssignment.mac,
+        CaseAssignment.created_by,
+    ).where(CaseAssignment.organisation == organisation)
+    if case_ref is not None:
+        query = query.where(CaseAssignment.case_ref == case_ref)
+    if user_id is not None:
+        query = query.where(CaseAssignment.user_id == user_id)
+    if live_at is not None:
+        query = query.where(
+            CaseAssignment.revoked_at.is_(None),
+            CaseAssignment.starts_at <= live_at,
+            or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > live_at),
+        )
+    rows = session.execute(query.order_by(CaseAssignment.case_ref, CaseAssignment.starts_at, CaseAssignment.id))
+    return [(assignment_row(row), str(row[10])) for row in rows]
+
+
+def end_case_assignments(session: Session, *, organisation: str, case_ref: str, now: datetime) -> list[AssignmentRow]:
+    """Mark every live assignment on the case revoked (closing it); returns them as they now stand."""
+    result = session.execute(
+        update(CaseAssignment)
+        .where(
+            CaseAssignment.organisation == organisation,
+            CaseAssignment.case_ref == case_ref,
+            CaseAssignment.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .returning(
+            CaseAssignment.id,
+            CaseAssignment.organisation,
+            CaseAssignment.case_ref,
+            CaseAssignment.user_id,
+            CaseAssignment.role,
+            CaseAssignment.relation,
+            CaseAssignment.starts_at,
+            CaseAssignment.ends_at,
+            CaseAssignment.revoked_at,
+            CaseAssignment.mac,
+        )
+    )
+    return [assignment_row(row) for row in result]

@@ -1,16 +1,21 @@
-"""Need-to-know assignments: who works on which case in which role, from when to when. Decided by the policy (key
-admins assign any role; an adviser on the case assigns unit members to it) and audited through the access guard."""
+"""Need-to-know assignments: who works on which case in which role, from when to when (DOMAIN R2, R10). Decided by
+the policy (key admins assign any data role; an adviser on the case assigns unit members to it) and audited through
+the access guard. Beyond the policy, an assignment is refused (each refusal audited) when it would widen the
+assigner's own access or outlast it: nobody assigns themselves; an adviser's assignment of others ends no later than
+the adviser's own on the case; the assignee must be registered in the unit in that role (R3); a closed case takes no
+assignment (R10)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from vault.access import AccessGuard, Target, Work
+from vault.access import AccessGuard, AssignmentRow, Grant, Target, Work
 from vault.actor import Actor
 from vault.assignments import _repository as repository
-from vault.audit import About, EventType
-from vault.errors import InvalidInput
-from vault.vocabulary import MEDICAL_UNIT_ROLES, Action, Purpose, Relation, Resource, Role
+from vault.assignments._schemas import AssignmentView
+from vault.audit import About, EventType, Reason
+from vault.errors import AccessDenied, Conflict, InvalidInput
+from vault.vocabulary import DATA_ROLES, MEDICAL_UNIT_ROLES, Action, Purpose, Relation, Resource, Role
 
 
 class AssignmentService:
@@ -31,6 +36,8 @@ class AssignmentService:
         """Give a user need-to-know on a case in one role. Audited as an assignment change."""
         if relation is Relation.NONE:
             raise InvalidInput("an assignment needs a relation")
+        if role not in DATA_ROLES:
+            raise InvalidInput("only the unit's data roles are assigned to cases")
 
         def operation(work: Work) -> int:
             starts = starts_at or work.now
@@ -39,6 +46,15 @@ class AssignmentService:
             grant = work.authorize(
                 EventType.ASSIGNMENT_CREATE, Action.MANAGE, Purpose.ADMINISTRATION, _target(case_ref, user_id, role)
             )
+            if user_id == work.claimed_actor.user:
+                grant.withdraw(Reason.SELF_SERVICE, AccessDenied("nobody assigns themselves"))
+            if repository.case_closed(work.session, work.actor.organisation, case_ref):
+                grant.withdraw(Reason.CASE_CLOSED, Conflict("the case is closed"))
+            if work.confirmed_in(user_id, role) is None:
+                grant.withdraw(
+                    Reason.NOT_REGISTERED, InvalidInput(f"{user_id} is not registered in the unit as {role.value}")
+                )
+            _within_assigners_own(work, grant, case_ref, ends_at)
             mac = work.assignment_mac(
                 grant,
                 case_ref=case_ref,
@@ -96,6 +112,73 @@ class AssignmentService:
             return len(revoked)
 
         return self._guard.run(actor, operation)
+
+    def end_all_in(self, work: Work, grant: Grant, case_ref: str) -> int:
+        """End every live assignment on the case, inside the caller's unit of work (closing the case): each row
+        revoked and sealed again, so a revocation set back to NULL fails its MAC."""
+        ended = repository.end_case_assignments(
+            work.session, organisation=work.actor.organisation, case_ref=case_ref, now=work.now
+        )
+        macs = {
+            row.id: work.assignment_mac(
+                grant,
+                case_ref=case_ref,
+                user_id=row.user_id,
+                role=row.role,
+                relation=row.relation,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                revoked_at=work.now,
+            )
+            for row in ended
+        }
+        repository.set_macs(work.session, macs)
+        return len(ended)
+
+    def assignments(
+        self, actor: Actor, *, case_ref: str | None = None, user_id: str | None = None, live_only: bool = True
+    ) -> list[AssignmentView]:
+        """The assignments on one case or of one user (R10: the security officer's need-to-know review), live
+        ones only unless ``live_only`` is False; each says whether its seal holds (one that fails grants nothing)."""
+        if (case_ref is None) == (user_id is None):
+            raise InvalidInput("give exactly one of case or user")
+
+        def operation(work: Work) -> list[AssignmentView]:
+            about = About(case_ref=case_ref, target=f"user:{user_id}" if user_id else None)
+            target = Target(Resource.ASSIGNMENTS, about)
+            work.authorize(EventType.ASSIGNMENT_LIST, Action.VIEW_METADATA, Purpose.ADMINISTRATION, target)
+            listed = repository.assignments(
+                work.session,
+                work.actor.organisation,
+                case_ref=case_ref,
+                user_id=user_id,
+                live_at=work.now if live_only else None,
+            )
+            return [
+                AssignmentView.of(row, created_by, live=_live(work, row), sealed=work.assignment_sealed(row))
+                for row, created_by in listed
+            ]
+
+        return self._guard.run(actor, operation, reads_only=True)
+
+
+def _live(work: Work, row: AssignmentRow) -> bool:
+    return row.revoked_at is None and row.starts_at <= work.now and (row.ends_at is None or row.ends_at > work.now)
+
+
+def _within_assigners_own(work: Work, grant: Grant, case_ref: str, ends_at: datetime | None) -> None:
+    """An adviser (not the key admin) assigns others for no longer than their own assignment on the case runs."""
+    if Role.KEY_ADMIN in work.actor.known_roles():
+        return
+    ends = work.own_assignment_ends(case_ref) or {}
+    if Role.MEDICAL_ADVISER not in ends:  # the policy allowed it through a relation whose row did not hold
+        grant.withdraw(Reason.POLICY, AccessDenied("only an adviser assigned to the case assigns others to it"))
+    own = ends[Role.MEDICAL_ADVISER]
+    if own is not None and (ends_at is None or ends_at > own):
+        grant.withdraw(
+            Reason.OUTLASTS_ASSIGNER,
+            AccessDenied(f"an assignment by an adviser ends no later than the adviser's own ({own.isoformat()})"),
+        )
 
 
 def _target(case_ref: str, user_id: str, role: Role) -> Target:

@@ -29,6 +29,11 @@ class EventType(StrEnum):
     ADVICE_PUBLISH = "advice.publish"
     ASSIGNMENT_CREATE = "assignment.create"
     ASSIGNMENT_REVOKE = "assignment.revoke"
+    ASSIGNMENT_LIST = "assignment.list"
+    CASE_CLOSE = "case.close"
+    UNIT_REGISTER = "unit.register"
+    UNIT_CHANGE = "unit.change"  # a registration suspended, reinstated or ended
+    UNIT_LIST = "unit.list"
     AUDIT_SEARCH = "audit.search"
     AUDIT_OVERVIEW = "audit.overview"
     AUDIT_VERIFY = "audit.verify"
@@ -47,6 +52,12 @@ class Reason(StrEnum):
     """Why an event ended as it did: codes only, never text from a request."""
 
     POLICY = "policy"  # the policy refused
+    NOT_REGISTERED = "not_registered"  # the token's data role is not confirmed by the unit register
+    SEPARATION_OF_DUTIES = "separation_of_duties"  # an officer into a data role, or the other way round
+    SELF_SERVICE = "self_service"  # nobody registers, assigns or widens access for themselves
+    OUTLASTS_ASSIGNER = "outlasts_assigner"  # an assignment by an adviser ending after the adviser's own
+    CASE_CLOSED = "case_closed"
+    INVALID_CREDENTIAL = "invalid_credential"  # a registration without what its role rests on
     MAC_INVALID = "mac_invalid"  # a row that grants access does not carry its MAC
     NOT_FOUND = "not_found"
     ALREADY_REFERRED = "already_referred"
@@ -101,6 +112,11 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.ADVICE_PUBLISH: ("C", "disclosure"),
     EventType.ASSIGNMENT_CREATE: ("C", "assignment"),
     EventType.ASSIGNMENT_REVOKE: ("D", "assignment"),
+    EventType.ASSIGNMENT_LIST: ("R", "assignment"),
+    EventType.CASE_CLOSE: ("U", "case"),
+    EventType.UNIT_REGISTER: ("C", "unit_member"),
+    EventType.UNIT_CHANGE: ("U", "unit_member"),
+    EventType.UNIT_LIST: ("R", "unit_member"),
     EventType.AUDIT_SEARCH: ("R", "audit_log"),
     EventType.AUDIT_OVERVIEW: ("R", "audit_log"),
     EventType.AUDIT_VERIFY: ("R", "audit_log"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from vault._kit import fetch_all
@@ -96,3 +96,11 @@ def add_advice(
         ],
     )
     return version
+
+
+def close_case(session: Session, organisation: str, case_ref: str, closed_by: str, now: datetime) -> None:
+    session.execute(
+        update(Case)
+        .where(Case.organisation == organisation, Case.case_ref == case_ref)
+        .values(status="closed", closed_at=now, closed_by=closed_by)
+    )

@@ -9,21 +9,23 @@ import uuid
 
 from vault.access import AccessGuard, Target, Work
 from vault.actor import Actor
+from vault.assignments import AssignmentService
 from vault.audit import About, EventType, Reason
 from vault.cases import _repository as repository
 from vault.cases._advice import AdviceInput, screening_hits
 from vault.cases._schemas import CaseView, PublishedAdvice, Referral
 from vault.errors import AccessDenied, Conflict, Erased, InvalidInput, NotFound
 from vault.records import NewRecord, RecordService
-from vault.vocabulary import Action, Category, Purpose
+from vault.vocabulary import Action, Category, Purpose, Resource
 
 ADVICE_RECIPIENT = "claims_dossier"
 
 
 class CaseService:
-    def __init__(self, *, guard: AccessGuard, records: RecordService) -> None:
+    def __init__(self, *, guard: AccessGuard, records: RecordService, assignments: AssignmentService) -> None:
         self._guard = guard
         self._records = records
+        self._assignments = assignments
 
     def refer(self, actor: Actor, case_ref: str, subject_ref: str, question: str) -> Referral:
         """Open the case in the unit with the claims side's question, sealed as a health record."""
@@ -127,5 +129,24 @@ class CaseService:
             )
             grant.note_reason(Reason.SCREENING_OVERRIDE if hits else Reason.DISCLOSED)
             return PublishedAdvice(version, work.now, advice.published_fields())
+
+        return self._guard.run(actor, operation)
+
+    def close(self, actor: Actor, case_ref: str) -> int:
+        """Close the case: every unit member's assignment on it ends now, and it takes no new one (R10). Returns how
+        many assignments ended. The records stay (their retention counts from closure, R36)."""
+
+        def operation(work: Work) -> int:
+            case = repository.get_case(work.session, work.actor.organisation, case_ref)
+            about = About(case_ref=case_ref, subject=case.subject_id if case else None)
+            if case is None:
+                work.refuse(EventType.CASE_CLOSE, about, Reason.NOT_FOUND, NotFound("no such case"))
+            grant = work.authorize(
+                EventType.CASE_CLOSE, Action.CLOSE, Purpose.ADMINISTRATION, Target(Resource.CASES, about)
+            )
+            if case.status == "closed":
+                grant.withdraw(Reason.CASE_CLOSED, Conflict("the case is closed already"))
+            repository.close_case(work.session, work.actor.organisation, case_ref, work.actor.user, work.now)
+            return self._assignments.end_all_in(work, grant, case_ref)
 
         return self._guard.run(actor, operation)

@@ -11,6 +11,7 @@ from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
 from vault.models.records import Record, RecordField, Reference
 from vault.models.subjects import Subject
+from vault.models.unit import UnitMember
 
 __all__ = [
     "Advice",
@@ -25,4 +26,5 @@ __all__ = [
     "Subject",
     "Timestamp",
     "UTCDateTime",
+    "UnitMember",
 ]

@@ -21,6 +21,8 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16))
     referred_at: Mapped[datetime] = mapped_column(Timestamp)
     referred_by: Mapped[str] = mapped_column(String(128))
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)  # ends all unit access (R10)
+    closed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class CaseAssignment(Base):

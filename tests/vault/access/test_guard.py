@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import vault
 import vault.crypto
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness
+from tests.harness import Harness, enrol, register
 from vault import AccessDenied, Category, Erased, NewRecord, NotFound, Purpose, Role
 from vault.access import Grant, Target, Work
 from vault.audit import About, EventType
@@ -47,7 +47,7 @@ def events(kluis: Harness) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def stored(kluis: Harness) -> str:
-    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    enrol(kluis.vault, "CLAIM-1", "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
     return kluis.vault.records.create(ADVISER, record()).record_id
 
 
@@ -233,6 +233,7 @@ def test_an_operation_that_neither_decides_nor_refuses_cannot_commit(kluis: Harn
 
 def test_a_refusal_is_raised_after_its_event_commits(kluis: Harness, stored: str) -> None:
     other = actor("dr.other", "medical_adviser")
+    register(kluis.vault, "dr.other", Role.MEDICAL_ADVISER)  # in the unit, not on the case: the policy refuses
     before = len(events(kluis))
     with pytest.raises(NotFound):
         kluis.vault.records.read(other, stored, Purpose.CLAIM_ASSESSMENT)
@@ -275,7 +276,7 @@ def test_a_create_for_an_erased_subject_is_refused_and_audited(kluis: Harness, s
 
 def test_an_erased_subject_in_a_batch_refuses_only_its_own_line(kluis: Harness, stored: str) -> None:
     _shred(kluis, stored)
-    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-2", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    enrol(kluis.vault, "CLAIM-2", "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
     result = kluis.vault.records.create_many(ADVISER, [record(), record(case="CLAIM-2", subject="CUST-2")])
     assert result.created[0] is None and result.created[1] is not None and result.erased == {0}
     outcomes = [e["outcome"] for e in events(kluis)[-2:]]

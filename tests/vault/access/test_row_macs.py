@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness
+from tests.harness import Harness, enrol, register
 from vault import Category, NewRecord, NotFound, Purpose, Role
 
 ADVISER = actor("dr.jansen", "medical_adviser")
@@ -25,7 +25,7 @@ def _events(kluis: Harness) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def stored(kluis: Harness) -> str:
-    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    enrol(kluis.vault, "CLAIM-1", "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
     new = NewRecord(
         subject_ref="CUST-1",
         case_ref="CLAIM-1",
@@ -40,6 +40,7 @@ def stored(kluis: Harness) -> str:
 
 def test_an_assignment_inserted_in_the_database_grants_nothing_and_alerts(kluis: Harness, stored: str) -> None:
     intruder = actor("mallory", "medical_adviser")
+    register(kluis.vault, "mallory", Role.MEDICAL_ADVISER)  # a registered adviser, not on this case
     with kluis.engine.begin() as connection:
         connection.execute(
             sa.text(
@@ -97,6 +98,7 @@ def test_a_record_moved_in_the_database_opens_for_nobody_there(
     from vault import DecryptionFailed
 
     assign_as = actor("operator:test", "key_admin", organisation=reader.organisation)
+    register(kluis.vault, "dr.other", Role.MEDICAL_ADVISER, by=assign_as)
     kluis.vault.assignments.assign(
         assign_as, case_ref=value if column == "case_ref" else "CLAIM-1", user_id="dr.other", role=Role.MEDICAL_ADVISER
     )

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness
+from tests.harness import Harness, enrol
 from vault import AccessDenied, Category, NewRecord, Purpose, Role
 
 ADVISER = actor("dr.jansen", "medical_adviser")
@@ -35,7 +35,7 @@ def events(kluis: Harness) -> list[dict[str, Any]]:
 
 def test_a_data_key_covers_one_subject_category_and_case(kluis: Harness) -> None:
     for case in ("CLAIM-1", "CLAIM-2"):
-        kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+        enrol(kluis.vault, case, "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
     kluis.vault.records.create(ADVISER, record("CLAIM-1", "a"))
     kluis.vault.records.create(ADVISER, record("CLAIM-1", "b"))
     kluis.vault.records.create(ADVISER, record("CLAIM-2", "c"))
@@ -64,7 +64,7 @@ def test_key_operations_are_the_key_admins_and_audited(kluis: Harness) -> None:
 
 def test_migration_reseals_pre_scope_keys_and_destroys_them(kluis: Harness) -> None:
     for case in ("CLAIM-1", "CLAIM-2"):
-        kluis.vault.assignments.assign(OPERATOR, case_ref=case, user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+        enrol(kluis.vault, case, "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
     first = kluis.vault.records.create(ADVISER, record("CLAIM-1", "first"))
     with kluis.engine.begin() as connection:  # make its key what 0003 leaves for keys made before the scope
         connection.execute(sa.text("UPDATE data_keys SET case_ref = NULL"))
@@ -110,7 +110,7 @@ def test_a_reseal_leaves_a_field_that_moved_off_the_old_key_alone(kluis: Harness
     is not overwritten with the value read before."""
     from vault.access import _repository
 
-    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    enrol(kluis.vault, "CLAIM-1", "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
     created = kluis.vault.records.create(ADVISER, record("CLAIM-1", "now"))
     with kluis.sessions() as session, session.begin():
         before = session.execute(
@@ -154,7 +154,7 @@ def _as_format_one(kluis: Harness) -> None:
 
 
 def test_migration_reseals_format_one_fields_in_format_two_under_their_own_key(kluis: Harness) -> None:
-    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    enrol(kluis.vault, "CLAIM-1", "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
     created = kluis.vault.records.create(ADVISER, record("CLAIM-1", "old"))
     _as_format_one(kluis)
     with kluis.engine.connect() as connection:
@@ -173,7 +173,7 @@ def test_migration_reseals_format_one_fields_in_format_two_under_their_own_key(k
 
 
 def test_a_tampered_format_one_field_is_left_and_reported(kluis: Harness) -> None:
-    kluis.vault.assignments.assign(OPERATOR, case_ref="CLAIM-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    enrol(kluis.vault, "CLAIM-1", "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
     kluis.vault.records.create(ADVISER, record("CLAIM-1", "old"))
     _as_format_one(kluis)
     with kluis.engine.begin() as connection:

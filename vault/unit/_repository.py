@@ -1,0 +1,67 @@
+"""SQL for the unit register's writes and listings. Reading it for a decision is the access package's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from vault.access import MemberRow, member_row
+from vault.models import UnitMember
+
+Listed = tuple[MemberRow, datetime, str]  # a registration, when it last changed and by whom
+
+_COLUMNS = (
+    UnitMember.id,
+    UnitMember.organisation,
+    UnitMember.user_id,
+    UnitMember.role,
+    UnitMember.credential,
+    UnitMember.credential_date,
+    UnitMember.verified_by,
+    UnitMember.supervisor,
+    UnitMember.starts_at,
+    UnitMember.ends_at,
+    UnitMember.status,
+    UnitMember.mac,
+    UnitMember.changed_at,
+    UnitMember.changed_by,
+)
+
+
+def add_member(session: Session, row: dict[str, Any]) -> int:
+    result = session.execute(insert(UnitMember).returning(UnitMember.id), [row])
+    return int(result.scalar_one())
+
+
+def members(session: Session, organisation: str, user_id: str | None = None) -> list[Listed]:
+    """Every registration of the organisation (or of one user), oldest first."""
+    query = select(*_COLUMNS).where(UnitMember.organisation == organisation).order_by(UnitMember.id)
+    if user_id is not None:
+        query = query.where(UnitMember.user_id == user_id)
+    return [_listed(row) for row in session.execute(query)]
+
+
+def member(session: Session, organisation: str, member_id: int) -> Listed | None:
+    """One registration, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite's writers are serial)."""
+    query = (
+        select(*_COLUMNS).where(UnitMember.organisation == organisation, UnitMember.id == member_id).with_for_update()
+    )
+    found = session.execute(query).first()
+    return None if found is None else _listed(found)
+
+
+def _listed(row: Any) -> Listed:
+    return member_row(row), row[12], row[13]
+
+
+def change_status(
+    session: Session, member_id: int, *, status: str, changed_at: datetime, changed_by: str, mac: bytes
+) -> None:
+    session.execute(
+        update(UnitMember)
+        .where(UnitMember.id == member_id)
+        .values(status=status, changed_at=changed_at, changed_by=changed_by, mac=mac)
+    )

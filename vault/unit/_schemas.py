@@ -1,0 +1,108 @@
+"""What a registration says, checked before anything is decided: the credential each role rests on (R3)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
+
+from vault.records import looks_like_bsn
+from vault.vocabulary import REGISTERED_ROLES, Role
+
+_USER = re.compile(r"[A-Za-z0-9._@-]{1,128}")
+_BIG = re.compile(r"\d{11}")  # BIG-register number: 11 digits (no check digit is published)
+
+
+def _user_id(value: str) -> str:
+    if not _USER.fullmatch(value) or looks_like_bsn(value):
+        raise ValueError("a user id is an identifier: letters, digits and . _ @ -, never a BSN")
+    return value
+
+
+def _registered_role(value: Role) -> Role:
+    if value not in REGISTERED_ROLES:
+        raise ValueError("only the unit's data roles and the officers' duties are registered")
+    return value
+
+
+UserId = Annotated[str, AfterValidator(_user_id)]
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w./ -]+$")
+]
+
+
+class RegistrationStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # e.g. a BIG registration suspended, an agreement under review: reinstatable
+    ENDED = "ended"  # final: lapsed, withdrawn, left the unit
+
+
+class Registration(BaseModel):
+    """One person into one role. ``credential``: the BIG number (adviser), the confidentiality agreement's reference
+    (staff) or the authorisation's reference (criminal-data officer); ``credential_date``: when it was verified,
+    signed or granted; ``verified_by``: who verified or granted it (default: the registrar); ``supervisor``: the
+    staff member's responsible adviser. Officers' duties carry no credential."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_id: UserId
+    role: Annotated[Role, AfterValidator(_registered_role)]
+    credential: Reference | None = None
+    credential_date: AwareDatetime | None = None
+    verified_by: UserId | None = None
+    supervisor: UserId | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("a registration ends after it starts")
+        return self
+
+    def credential_problem(self) -> str | None:
+        """What is missing for the role (R3), or None. Checked inside the guarded operation, so a registration
+        refused for it is audited like any other refusal."""
+        if self.role in (Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF, Role.CRIMINAL_DATA_OFFICER):
+            if self.credential is None or self.credential_date is None:
+                return f"a {self.role.value} is registered on a credential with its date"
+        elif self.credential is not None or self.supervisor is not None:
+            return "an officer's duty carries no credential and no supervisor"
+        if self.role is Role.MEDICAL_ADVISER and not _BIG.fullmatch((self.credential or "").replace(" ", "")):
+            return "a medical adviser's credential is the 11-digit BIG number"
+        if (self.role is Role.MEDICAL_STAFF) != (self.supervisor is not None):
+            return "medical staff, and only medical staff, name a supervising medical adviser"
+        if self.supervisor is not None and self.supervisor == self.user_id:
+            return "nobody supervises themselves"
+        return None
+
+    @property
+    def normalised_credential(self) -> str | None:
+        if self.credential is None:
+            return None
+        return self.credential.replace(" ", "") if self.role is Role.MEDICAL_ADVISER else self.credential
+
+
+class MemberView(BaseModel):
+    """A registration as the register lists it. ``live``: it confirms its role now; ``sealed``: its MAC holds (a row
+    that fails it confirms nothing and is shown so the security officer sees it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: int
+    user_id: str
+    role: Role
+    credential: str | None
+    credential_date: datetime | None
+    verified_by: str | None
+    supervisor: str | None
+    starts_at: datetime
+    ends_at: datetime | None
+    status: RegistrationStatus
+    changed_at: datetime
+    changed_by: str
+    live: bool
+    sealed: bool
