@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from vault.vocabulary import AuthStrength, Role
 
+OPERATOR_PREFIX = "operator:"  # the user id of a person at the console (`kluis` commands)
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -22,6 +24,11 @@ class Actor:
     source_system: str = "kluis"
     auth_strength: AuthStrength = AuthStrength.UNKNOWN
     on_behalf_of: str | None = None
+
+    def is_self(self, user_id: str) -> bool:
+        """Whether ``user_id`` is this person: at the console they act as ``operator:<login>``, and the login is
+        the same person's user id in their token (so a key admin cannot register or assign themselves by CLI)."""
+        return user_id == self.user or user_id == self.user.removeprefix(OPERATOR_PREFIX)
 
     def known_roles(self) -> list[Role]:
         """The roles Kluis knows, sorted; an unknown role name grants nothing."""

@@ -2,8 +2,15 @@
 
 from fastapi import APIRouter
 
-from api.routes import assignments, audit, cases, health, records
+from api.routes import assignments, audit, cases, health, records, unit
 
-ROUTERS: tuple[APIRouter, ...] = (records.router, cases.router, assignments.router, audit.router, health.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    records.router,
+    cases.router,
+    assignments.router,
+    unit.router,
+    audit.router,
+    health.router,
+)
 
 __all__ = ["ROUTERS"]

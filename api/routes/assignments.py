@@ -1,4 +1,5 @@
-"""Need-to-know assignments on a case: key admins for any role, advisers on the case for unit members."""
+"""Need-to-know assignments on a case: key admins for any data role, advisers on the case for unit members; listed
+per case and per user for the need-to-know review."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from fastapi import APIRouter, Query, status
 from api.deps import CurrentActor, VaultDep
 from api.routes._params import CaseRef
 from api.schemas import AssignmentIn, AssignmentOut, RevokedOut
-from vault import Role
+from vault import AssignmentView, Role
 
-router = APIRouter(prefix="/v1/cases", tags=["assignments"])
+router = APIRouter(prefix="/v1", tags=["assignments"])
+UserQuery = Annotated[str, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@-]+$")]
+AllQuery = Annotated[bool, Query(description="include revoked and ended assignments")]
 
 
-@router.post("/{case_ref}/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentOut)
+@router.post("/cases/{case_ref}/assignments", status_code=status.HTTP_201_CREATED, response_model=AssignmentOut)
 def assign(case_ref: CaseRef, body: AssignmentIn, actor: CurrentActor, vault: VaultDep) -> AssignmentOut:
     assignment_id = vault.assignments.assign(
         actor,
@@ -28,7 +31,7 @@ def assign(case_ref: CaseRef, body: AssignmentIn, actor: CurrentActor, vault: Va
     return AssignmentOut(assignment_id=assignment_id)
 
 
-@router.delete("/{case_ref}/assignments", response_model=RevokedOut)
+@router.delete("/cases/{case_ref}/assignments", response_model=RevokedOut)
 def revoke(
     case_ref: CaseRef,
     user: Annotated[str, Query(min_length=1, max_length=128)],
@@ -37,3 +40,15 @@ def revoke(
     vault: VaultDep,
 ) -> RevokedOut:
     return RevokedOut(revoked=vault.assignments.revoke(actor, case_ref=case_ref, user_id=user, role=role))
+
+
+@router.get("/cases/{case_ref}/assignments", response_model=list[AssignmentView])
+def on_case(case_ref: CaseRef, actor: CurrentActor, vault: VaultDep, all: AllQuery = False) -> list[AssignmentView]:
+    """Who is assigned to the case (security officer, key admin, an adviser on the case)."""
+    return vault.assignments.assignments(actor, case_ref=case_ref, live_only=not all)
+
+
+@router.get("/assignments", response_model=list[AssignmentView])
+def of_user(user: UserQuery, actor: CurrentActor, vault: VaultDep, all: AllQuery = False) -> list[AssignmentView]:
+    """The cases a user is assigned to (the security officer's need-to-know review, R10)."""
+    return vault.assignments.assignments(actor, user_id=user, live_only=not all)

@@ -1,8 +1,9 @@
-"""Cases: referral by the claims side, the case view, and the adviser's advice."""
+"""Cases: referral by the claims side, the case view, the adviser's advice, and closing the case."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
 
 from api.deps import CurrentActor, VaultDep
 from api.routes._params import CaseRef, PurposeQuery
@@ -11,6 +12,11 @@ from api.schemas import AdviceOut, CaseOut, RecordSummaryOut, ReferralIn, Referr
 from vault import AdviceInput, PublishedAdvice
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+
+class ClosedOut(BaseModel):
+    case_ref: str
+    assignments_ended: int
 
 
 @router.post("/{case_ref}/referrals", status_code=status.HTTP_201_CREATED, response_model=ReferralOut)
@@ -42,3 +48,9 @@ def publish_advice(
 
 def _advice(advice: PublishedAdvice) -> AdviceOut:
     return AdviceOut.model_validate(advice)
+
+
+@router.post("/{case_ref}/close", response_model=ClosedOut)
+def close(case_ref: CaseRef, actor: CurrentActor, vault: VaultDep) -> ClosedOut:
+    """Close the case (claims handler, or the adviser assigned to it): every unit member's assignment ends now."""
+    return ClosedOut(case_ref=case_ref, assignments_ended=vault.cases.close(actor, case_ref))

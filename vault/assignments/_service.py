@@ -46,7 +46,7 @@ class AssignmentService:
             grant = work.authorize(
                 EventType.ASSIGNMENT_CREATE, Action.MANAGE, Purpose.ADMINISTRATION, _target(case_ref, user_id, role)
             )
-            if user_id == work.claimed_actor.user:
+            if work.claimed_actor.is_self(user_id):
                 grant.withdraw(Reason.SELF_SERVICE, AccessDenied("nobody assigns themselves"))
             if repository.case_closed(work.session, work.actor.organisation, case_ref):
                 grant.withdraw(Reason.CASE_CLOSED, Conflict("the case is closed"))

@@ -87,8 +87,9 @@ class Registration(BaseModel):
 
 
 class MemberView(BaseModel):
-    """A registration as the register lists it. ``live``: it confirms its role now; ``sealed``: its MAC holds (a row
-    that fails it confirms nothing and is shown so the security officer sees it)."""
+    """A registration as the register lists it. ``live``: it confirms its role now (staff: under a supervisor whose
+    registration counts too); ``sealed``: its MAC holds (a row that fails it confirms nothing and is shown so the
+    security officer sees it)."""
 
     model_config = ConfigDict(frozen=True)
 

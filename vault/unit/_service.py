@@ -37,7 +37,7 @@ class UnitRegister:
         def operation(work: Work) -> int:
             about = About(target=f"{item.user_id}:{item.role.value}")
             grant = work.authorize(EventType.UNIT_REGISTER, Action.MANAGE, Purpose.ADMINISTRATION, _register(about))
-            if item.user_id == work.claimed_actor.user:
+            if work.claimed_actor.is_self(item.user_id):
                 grant.withdraw(Reason.SELF_SERVICE, AccessDenied("nobody registers themselves"))
             problem = item.credential_problem()
             if problem is not None:
@@ -93,7 +93,7 @@ class UnitRegister:
             row = found[0]
             about = About(target=f"{row.user_id}:{row.role}")
             grant = work.authorize(EventType.UNIT_CHANGE, Action.MANAGE, Purpose.ADMINISTRATION, _register(about))
-            if row.user_id == work.claimed_actor.user:
+            if work.claimed_actor.is_self(row.user_id):
                 grant.withdraw(Reason.SELF_SERVICE, AccessDenied("nobody changes their own registration"))
             if not work.member_sealed(row):
                 grant.withdraw(Reason.MAC_INVALID, Conflict("this registration's seal does not hold"))
@@ -160,6 +160,8 @@ def _live(work: Work, row: MemberRow) -> bool:
 def _view(work: Work, listed: repository.Listed) -> MemberView:
     row, changed_at, changed_by = listed
     sealed = work.member_sealed(row)
+    # staff count only under a supervisor whose own registration counts (vault/access/_standing.py)
+    supervised = row.supervisor is None or work.confirmed_in(row.supervisor, Role.MEDICAL_ADVISER) is not None
     return MemberView(
         member_id=row.id,
         user_id=row.user_id,
@@ -173,6 +175,6 @@ def _view(work: Work, listed: repository.Listed) -> MemberView:
         status=RegistrationStatus(row.status),
         changed_at=changed_at,
         changed_by=changed_by,
-        live=_live(work, row) and sealed,
+        live=_live(work, row) and sealed and supervised,
         sealed=sealed,
     )

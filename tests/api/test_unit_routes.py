@@ -1,0 +1,158 @@
+"""The unit register, assignment lists and case closure over HTTP and the CLI, as the key admin, the security
+officer, the adviser and the claims handler use them: what each may do, and problem+json for what they may not."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
+from tests.conftest import OPERATOR, make_settings
+from tests.harness import Harness, open_harness
+from vault import Settings, initialise
+
+BIG = "12345678901"  # fictional
+CHECKED = "2026-01-05T00:00:00Z"
+
+
+@pytest.fixture
+def served(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, Harness, IdentityProvider]]:
+    idp = IdentityProvider(tmp_path)
+    settings = make_settings(
+        tmp_path, database_url, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_file=idp.jwks_file
+    )
+    initialise(settings, OPERATOR)
+    kluis = open_harness(settings)
+    with TestClient(create_app(settings, kluis.vault)) as client:
+        yield client, kluis, idp
+    kluis.close()
+
+
+def _last_event(kluis: Harness) -> dict[str, Any]:
+    with kluis.sessions() as session:
+        body = session.scalar(sa.text("SELECT body FROM audit_events ORDER BY seq DESC LIMIT 1"))
+    return dict(json.loads(bytes(body)))
+
+
+def test_the_key_admin_registers_the_unit_and_the_security_officer_reviews_it(
+    served: tuple[TestClient, Harness, IdentityProvider],
+) -> None:
+    client, kluis, idp = served
+    admin, security = idp.bearer("kees", "key_admin"), idp.bearer("sara", "security_officer")
+    adviser = idp.bearer("dr.a", "medical_adviser")
+    body = {"user_id": "dr.a", "role": "medical_adviser", "credential": BIG, "credential_date": CHECKED}
+    created = client.post("/v1/unit/members", headers=admin, json=body)
+    assert created.status_code == 201
+    member_id = created.json()["member_id"]
+    staff = {
+        "user_id": "nurse.b",
+        "role": "medical_staff",
+        "credential": "GHO-2026-1",
+        "credential_date": CHECKED,
+        "supervisor": "dr.a",
+    }
+    assert client.post("/v1/unit/members", headers=admin, json=staff).status_code == 201
+
+    listed = client.get("/v1/unit/members", headers=security)
+    assert listed.status_code == 200
+    assert [(m["user_id"], m["live"], m["sealed"]) for m in listed.json()] == [
+        ("dr.a", True, True),
+        ("nurse.b", True, True),
+    ]
+    assert client.get("/v1/unit/members", headers=adviser).status_code == 403  # not the adviser's to review
+
+    suspended = client.patch(f"/v1/unit/members/{member_id}", headers=admin, json={"status": "suspended"})
+    assert suspended.status_code == 200 and suspended.json()["live"] is False
+    after = {m["user_id"]: m["live"] for m in client.get("/v1/unit/members", headers=security).json()}
+    assert after == {"dr.a": False, "nurse.b": False}  # staff count only under a supervisor who counts
+    assert _last_event(kluis)["event_type"] == "unit.list"
+
+
+def test_bad_registrations_are_problems_that_say_what_is_missing(
+    served: tuple[TestClient, Harness, IdentityProvider],
+) -> None:
+    client, kluis, idp = served
+    admin = idp.bearer("kees", "key_admin")
+    no_big = {"user_id": "dr.b", "role": "medical_adviser", "credential": "123", "credential_date": CHECKED}
+    response = client.post("/v1/unit/members", headers=admin, json=no_big)
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert "BIG" in response.json()["detail"]
+    assert _last_event(kluis)["reason"] == "invalid_credential"  # refused inside the guard: audited
+    bsn = {"user_id": "111222333", "role": "security_officer"}  # a valid-looking BSN is never a user id
+    assert client.post("/v1/unit/members", headers=admin, json=bsn).status_code == 422
+    myself = {"user_id": "kees", "role": "medical_adviser", "credential": BIG, "credential_date": CHECKED}
+    refused = client.post("/v1/unit/members", headers=admin, json=myself)
+    assert refused.status_code == 403 and _last_event(kluis)["reason"] == "self_service"
+    unknown = client.patch("/v1/unit/members/999", headers=admin, json={"status": "ended"})
+    assert unknown.status_code == 404
+
+
+def test_assignments_are_listed_per_case_and_user_and_closing_the_case_ends_them(
+    served: tuple[TestClient, Harness, IdentityProvider],
+) -> None:
+    client, kluis, idp = served
+    admin, security = idp.bearer("kees", "key_admin"), idp.bearer("sara", "security_officer")
+    claims, adviser = idp.bearer("anna", "claims_handler"), idp.bearer("dr.a", "medical_adviser")
+    body = {"user_id": "dr.a", "role": "medical_adviser", "credential": BIG, "credential_date": CHECKED}
+    assert client.post("/v1/unit/members", headers=admin, json=body).status_code == 201
+    referral = {"subject_ref": "CUST-1", "question": "Fictional: is the complaint caused by the accident?"}
+    assert client.post("/v1/cases/C-1/referrals", headers=claims, json=referral).status_code == 201
+    misspelt = client.post(
+        "/v1/cases/C-1/assignments", headers=admin, json={"user": "dr.aa", "role": "medical_adviser"}
+    )
+    assert misspelt.status_code == 422 and _last_event(kluis)["reason"] == "not_registered"
+    assigned = client.post("/v1/cases/C-1/assignments", headers=admin, json={"user": "dr.a", "role": "medical_adviser"})
+    assert assigned.status_code == 201
+
+    on_case = client.get("/v1/cases/C-1/assignments", headers=security).json()
+    assert [(a["user_id"], a["live"]) for a in on_case] == [("dr.a", True)]
+    assert client.get("/v1/cases/C-1/assignments", headers=adviser).status_code == 200  # an adviser on the case
+    assert [a["case_ref"] for a in client.get("/v1/assignments?user=dr.a", headers=security).json()] == ["C-1"]
+    assert client.get("/v1/assignments?user=dr.a", headers=claims).status_code == 403
+
+    closed = client.post("/v1/cases/C-1/close", headers=claims)
+    assert closed.status_code == 200 and closed.json()["assignments_ended"] == 1
+    assert client.get("/v1/cases/C-1/assignments", headers=security).json() == []
+    history = client.get("/v1/cases/C-1/assignments?all=true", headers=security).json()
+    assert history[0]["revoked_at"] is not None and history[0]["sealed"] is True
+    again = client.post("/v1/cases/C-1/assignments", headers=admin, json={"user": "dr.a", "role": "medical_adviser"})
+    assert again.status_code == 409 and _last_event(kluis)["reason"] == "case_closed"
+    assert client.post("/v1/cases/C-1/close", headers=claims).status_code == 409
+    assert client.get("/v1/cases/C-1?purpose=claim_assessment", headers=claims).json()["status"] == "closed"
+
+
+def _kluis(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "KLUIS_DATA_DIR": str(settings.data_dir),
+        "KLUIS_DATABASE_URL": settings.effective_database_url,
+    }
+    kluis = str(Path(sys.executable).parent / "kluis")
+    return subprocess.run([kluis, *args], capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def test_the_cli_keeps_the_register(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path, database_url)
+    initialise(settings, OPERATOR)
+    registered = _kluis(
+        settings, "unit", "register", "dr.c", "medical_adviser", "--credential", BIG, "--credential-date", CHECKED
+    )
+    assert registered.returncode == 0, registered.stderr
+    assert "registration 1" in registered.stdout
+    missing = _kluis(
+        settings, "unit", "register", "nurse.c", "medical_staff", "--credential", "GHO-1", "--credential-date", CHECKED
+    )
+    assert missing.returncode == 2 and "supervising medical adviser" in missing.stderr
+    assert _kluis(settings, "unit", "suspend", "1").returncode == 0
+    listed = _kluis(settings, "unit", "list")
+    assert listed.returncode == 0 and "suspended, does not count" in listed.stdout
