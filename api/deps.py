@@ -35,12 +35,15 @@ async def current_actor(request: Request, authorization: Annotated[str | None, H
     except AuthenticationFailed as exc:
         await run_in_threadpool(vault.refuse_token, exc.reason, client=client, request_id=request_id)
         raise
-    responsible = identity.claims.get("responsible_user")
+    organisation = identity.organisation or vault.settings.organisation
+    if organisation not in vault.settings.token_organisations:  # R47: configuration decides, not the token
+        await run_in_threadpool(vault.refuse_token, "organisation_not_allowed", client=client, request_id=request_id)
+        raise AuthenticationFailed("organisation_not_allowed")
     return Actor(
         user=identity.subject,
         roles=identity.roles,
-        organisation=identity.organisation or vault.settings.organisation,
-        responsible_user=responsible if isinstance(responsible, str) else None,
+        organisation=organisation,
+        # responsible_user is never taken from the token: the unit register names it (vault/access/_standing.py)
         client=client,
         request_id=request_id,
         source_system="kluis-api",

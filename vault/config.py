@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     oidc_jwks_url: str | None = None
     oidc_jwks_file: Path | None = None
     oidc_roles_claim: str = "roles"
+    oidc_organisations: list[str] = Field(
+        default_factory=list,
+        description="organisations the issuer's tokens may act for (JSON list; the token's `org` claim picks one); "
+        "default: only KLUIS_ORGANISATION",
+    )
     max_token_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400, description="longest token accepted")
     refused_token_interval_seconds: float = Field(
         default=60.0, gt=0, le=3600, description="refused tokens are audited once per source and reason per interval"
@@ -71,6 +76,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'kluis.db').resolve()}"
+
+    @property
+    def token_organisations(self) -> frozenset[str]:
+        """The organisations a token may act for: configuration tied to the issuer, never the token's own word."""
+        return frozenset(self.oidc_organisations or [self.organisation])
 
     @property
     def effective_keyring_file(self) -> Path:

@@ -64,6 +64,7 @@ class Vault:
             read_sessions=deps.read_sessions,
             public_key=deps.provider.audit_public_key(),
             checkpoint_interval=deps.settings.audit_checkpoint_interval,
+            home_organisation=deps.settings.organisation,
         )
         self.keys = KeyService(guard=deps.guard, provider=deps.provider, read_sessions=deps.read_sessions)
         self._refusals = TokenRefusals(

@@ -137,13 +137,17 @@ def test_the_upgrade_to_head_seals_adopts_the_old_head_once_and_only_then(settin
         connection.execute(sa.text("DROP TABLE unit_members"))  # what 0007 adds, to be added again
         connection.execute(sa.text("ALTER TABLE cases DROP COLUMN closed_at"))
         connection.execute(sa.text("ALTER TABLE cases DROP COLUMN closed_by"))
+        connection.execute(sa.text("DROP INDEX ix_audit_organisation_seq"))  # what 0008 adds, and fills from bodies
+        connection.execute(sa.text("ALTER TABLE audit_events DROP COLUMN organisation"))
     engine.dispose()
     officer = actor("sec", "security_officer")
     initialise(settings, OPERATOR)  # migrates 0005 -> 0006 and adopts the head it finds, audited
     kluis = open_harness(settings)
     try:
-        kluis.vault.audit.search(officer, AuditQuery(limit=1))
-        assert kluis.vault.audit.verify(officer).ok
+        found = kluis.vault.audit.search(officer, AuditQuery(limit=500)).events  # 0008 filled in each organisation
+        organisations = [e["actor"]["organisation"] for e in found if isinstance(e["actor"], dict)]
+        assert len(organisations) == len(found) >= 3 and set(organisations) == {"default"}
+        assert kluis.vault.audit.verify(officer).ok  # the filled-in column says what each body says
         with kluis.engine.begin() as connection:
             adopted = connection.scalar(
                 sa.text("SELECT count(*) FROM audit_events WHERE event_type = 'audit.head_seal'")
@@ -155,8 +159,9 @@ def test_the_upgrade_to_head_seals_adopts_the_old_head_once_and_only_then(settin
             seq, chained = last[0] + 1, link_hash(last[0] + 1, bytes(last[1]), bytes(last[2]))
             connection.execute(
                 sa.text(
-                    "INSERT INTO audit_events (seq, prev_hash, hash, body, occurred_at, actor, event_type, outcome) "
-                    "SELECT :s, :p, :h, body, occurred_at, actor, event_type, outcome FROM audit_events WHERE seq = :l"
+                    "INSERT INTO audit_events (seq, prev_hash, hash, body, occurred_at, actor, event_type, outcome, "
+                    "organisation) SELECT :s, :p, :h, body, occurred_at, actor, event_type, outcome, organisation "
+                    "FROM audit_events WHERE seq = :l"
                 ),
                 {"s": seq, "p": bytes(last[1]), "h": chained, "l": last[0]},
             )

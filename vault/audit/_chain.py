@@ -40,7 +40,7 @@ Problem = Literal[
     "unsealed_head",
 ]
 # The search columns of an event row, in this order, as they must read from its body (see index_of).
-IndexColumns = tuple[str, str, str, str, str | None, str | None, str | None]
+IndexColumns = tuple[str, str, str, str, str | None, str | None, str | None, str | None]
 
 
 def link_hash(seq: int, prev_hash: bytes, body: bytes) -> bytes:
@@ -190,7 +190,7 @@ def index_matches(body: bytes, index: IndexColumns) -> bool:
     key and value. Sound because the body is canonical JSON (sorted keys, compact, ASCII-escaped, so a quote inside
     a string is escaped) in which each of these keys occurs once — and fast: no parse, one byte search each
     (written out, not looped: this runs a million times in a verify)."""
-    occurred, user, event_type, outcome, category, subject, case_ref = index
+    occurred, user, event_type, outcome, category, subject, case_ref, organisation = index
     j = _json_value
     return (
         b'"occurred_at":' + j(occurred) in body
@@ -200,6 +200,7 @@ def index_matches(body: bytes, index: IndexColumns) -> bool:
         and b'"category":' + j(category) in body
         and b'"subject":' + j(subject) in body
         and b'"case_ref":' + j(case_ref) in body
+        and b'"organisation":' + j(organisation) in body
     )
 
 

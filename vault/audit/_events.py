@@ -58,6 +58,7 @@ class Reason(StrEnum):
     OUTLASTS_ASSIGNER = "outlasts_assigner"  # an assignment by an adviser ending after the adviser's own
     CASE_CLOSED = "case_closed"
     INVALID_CREDENTIAL = "invalid_credential"  # a registration without what its role rests on
+    OTHER_ORGANISATION = "other_organisation"  # what belongs to (or spans) another organisation
     MAC_INVALID = "mac_invalid"  # a row that grants access does not carry its MAC
     NOT_FOUND = "not_found"
     ALREADY_REFERRED = "already_referred"
@@ -100,6 +101,7 @@ class Reason(StrEnum):
     MALFORMED_TIMES = "malformed_times"
     LIFETIME_TOO_LONG = "lifetime_too_long"
     RATE_LIMITED = "rate_limited"
+    ORGANISATION_NOT_ALLOWED = "organisation_not_allowed"  # the token's issuer may not act for that organisation
 
 
 _KINDS: dict[EventType, tuple[ActionCode, str]] = {

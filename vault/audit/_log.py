@@ -98,6 +98,7 @@ class AuditLog:
                     "category": event.about.category,
                     "subject": event.about.subject,
                     "case_ref": event.about.case_ref,
+                    "organisation": event.actor.organisation,
                 }
             )
             if seq % self._interval == 0:

@@ -108,6 +108,7 @@ def iter_events(
             AuditEventRow.category,
             AuditEventRow.subject,
             AuditEventRow.case_ref,
+            AuditEventRow.organisation,
         ]
     while True:
         query = select(*columns).where(AuditEventRow.seq > after).order_by(AuditEventRow.seq).limit(batch)
@@ -117,7 +118,7 @@ def iter_events(
         for row in rows:
             index = None
             if with_index:
-                index = (_utc_text(row[4]), row[5], row[6], row[7], row[8], row[9], row[10])
+                index = (_utc_text(row[4]), row[5], row[6], row[7], row[8], row[9], row[10], row[11])
             yield StoredEvent(row[0], bytes(row[1]), bytes(row[2]), bytes(row[3]), index)
         if len(rows) < batch:
             return
@@ -155,9 +156,10 @@ def checkpoints(session: Session, upto: int | None = None) -> dict[int, Checkpoi
     return {seq: Checkpoint(seq, bytes(h), bytes(sig)) for seq, h, sig in session.execute(query)}
 
 
-def search(session: Session, query: AuditQuery) -> AuditPage:
+def search(session: Session, organisation: str, query: AuditQuery) -> AuditPage:
+    """One organisation's events matching the query (never another's, R47)."""
     limit = max(1, min(query.limit, MAX_PAGE))
-    statement = select(AuditEventRow.seq, AuditEventRow.body)
+    statement = select(AuditEventRow.seq, AuditEventRow.body).where(AuditEventRow.organisation == organisation)
     for column, value in (
         (AuditEventRow.actor, query.user),
         (AuditEventRow.subject, query.subject),
@@ -178,7 +180,7 @@ def search(session: Session, query: AuditQuery) -> AuditPage:
     return AuditPage(events, rows[limit - 1][0] if len(rows) > limit else None)
 
 
-def overview(session: Session, *, user: str | None, subject: str | None) -> list[Tally]:
+def overview(session: Session, organisation: str, *, user: str | None, subject: str | None) -> list[Tally]:
     if (user is None) == (subject is None):
         raise ValueError("an overview is per user or per subject")
     column, value = (AuditEventRow.actor, user) if user is not None else (AuditEventRow.subject, subject)
@@ -191,7 +193,7 @@ def overview(session: Session, *, user: str | None, subject: str | None) -> list
             func.min(AuditEventRow.occurred_at),
             func.max(AuditEventRow.occurred_at),
         )
-        .where(column == value)
+        .where(column == value, AuditEventRow.organisation == organisation)
         .group_by(AuditEventRow.category, AuditEventRow.event_type, AuditEventRow.outcome)
         .order_by(AuditEventRow.event_type, AuditEventRow.outcome)
     )

@@ -17,7 +17,7 @@ from vault.audit._event import About
 from vault.audit._events import EventType, Reason
 from vault.audit._export import export_lines
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
-from vault.errors import AuditUnavailable, InvalidInput
+from vault.errors import AccessDenied, AuditUnavailable, InvalidInput
 from vault.records import looks_like_bsn
 from vault.vocabulary import Action, Purpose, Resource
 
@@ -30,8 +30,12 @@ class AuditService:
         read_sessions: sessionmaker[Session],
         public_key: bytes,
         checkpoint_interval: int,
+        home_organisation: str,
     ) -> None:
         self._guard = guard
+        # The organisation running this Kluis: its security officer verifies and exports the whole log (which holds
+        # every organisation's events in one chain); the others search and review only their own (R47).
+        self._home = home_organisation
         # Long reads of the audit log must not take SQLite's write lock (see vault._kit.db).
         self._read_sessions = read_sessions
         self._public_key = public_key
@@ -49,6 +53,9 @@ class AuditService:
 
         def decide(work: Work) -> None:
             about = About(target=target)
+            if event_type in _WHOLE_LOG and work.actor.organisation != self._home:
+                error = AccessDenied("the whole log is verified and exported by the organisation that runs Kluis")
+                work.refuse(event_type, about, Reason.OTHER_ORGANISATION, error, purpose=Purpose.AUDIT_REVIEW)
             grant = work.authorize(event_type, Action.READ, Purpose.AUDIT_REVIEW, Target(Resource.AUDIT_LOG, about))
             if reason is not None:
                 grant.note_reason(reason)
@@ -60,7 +67,7 @@ class AuditService:
         _identifiers(query.user, query.subject, query.case_ref)
         self._authorize(actor, EventType.AUDIT_SEARCH, query.about())
         with self._read_sessions() as session:
-            return repository.search(session, query)
+            return repository.search(session, actor.organisation, query)
 
     def overview(self, actor: Actor, *, user: str | None = None, subject: str | None = None) -> list[Tally]:
         """Per-user or per-subject overview (NEN 7513): what was accessed, by category, action and outcome."""
@@ -69,7 +76,7 @@ class AuditService:
         _identifiers(user, subject)
         self._authorize(actor, EventType.AUDIT_OVERVIEW, f"user:{user}" if user else f"subject:{subject}")
         with self._read_sessions() as session:
-            return repository.overview(session, user=user, subject=subject)
+            return repository.overview(session, actor.organisation, user=user, subject=subject)
 
     def verify(self, actor: Actor, public_key: bytes | None = None) -> Verification:
         """Recompute the chain, the checkpoints, every search column and the witnessed head (against the given
@@ -113,8 +120,10 @@ class AuditService:
         return lines()
 
     def _decide_before_reading(self, actor: Actor, event_type: EventType) -> None:
-        """A requester the policy refuses is refused the usual way: the denial audited, then raised."""
-        if not self._guard.would_allow(actor, Resource.AUDIT_LOG, Action.READ, Purpose.AUDIT_REVIEW):
+        """A requester the policy refuses, or one of another organisation, is refused the usual way: the denial
+        audited, then raised."""
+        allowed = self._guard.would_allow(actor, Resource.AUDIT_LOG, Action.READ, Purpose.AUDIT_REVIEW)
+        if not allowed or actor.organisation != self._home:
             self._authorize(actor, event_type)
             raise AssertionError("the policy changed between two decisions")  # pragma: no cover
 
@@ -127,6 +136,7 @@ class AuditService:
         return True
 
 
+_WHOLE_LOG = frozenset({EventType.AUDIT_VERIFY, EventType.AUDIT_EXPORT})
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._@/-]{1,128}")
 
 

@@ -31,6 +31,7 @@ class AuditEventRow(Base):
         Index("ix_audit_actor_time", "actor", "occurred_at"),
         Index("ix_audit_subject_time", "subject", "occurred_at"),
         Index("ix_audit_case_time", "case_ref", "occurred_at"),
+        Index("ix_audit_organisation_seq", "organisation", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=False)
@@ -45,6 +46,7 @@ class AuditEventRow(Base):
     category: Mapped[str | None] = mapped_column(String(16), nullable=True)
     subject: Mapped[str | None] = mapped_column(String(36), nullable=True)
     case_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    organisation: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's (migration 0008)
 
 
 class AuditCheckpoint(Base):

@@ -73,6 +73,14 @@ def test_outcome_column_edited_to_show_a_read_as_denied_is_found(log: Harness) -
     assert result.problem == "mismatched_index" and result.first_bad_seq == 12
 
 
+def test_organisation_column_edited_to_move_events_to_another_organisation_is_found(log: Harness) -> None:
+    _drop_append_only_guard(log)
+    with log.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_events SET organisation = 'other-insurer' WHERE seq = 9"))
+    result = log.vault.audit.verify(SECURITY)
+    assert result.problem == "mismatched_index" and result.first_bad_seq == 9
+
+
 def test_tail_cut_after_the_last_checkpoint_with_the_head_moved_back_is_found(log: Harness) -> None:
     head = _head(log)
     _drop_append_only_guard(log)
@@ -171,18 +179,19 @@ def _forge_append(kluis: Harness) -> int:
     with kluis.engine.begin() as connection:  # inserting is what the append-only triggers allow
         last = connection.execute(
             sa.text(
-                "SELECT seq, hash, body, occurred_at, actor, event_type, outcome, category, subject, case_ref "
-                "FROM audit_events ORDER BY seq DESC LIMIT 1"
+                "SELECT seq, hash, body, occurred_at, actor, event_type, outcome, category, subject, case_ref, "
+                "organisation FROM audit_events ORDER BY seq DESC LIMIT 1"
             )
         ).one()
         seq, chained = last[0] + 1, link_hash(last[0] + 1, bytes(last[1]), bytes(last[2]))
         connection.execute(
             sa.text(
                 "INSERT INTO audit_events (seq, prev_hash, hash, body, occurred_at, actor, event_type, outcome, "
-                "category, subject, case_ref) VALUES (:s, :p, :h, :b, :o, :a, :t, :oc, :c, :su, :cr)"
+                "category, subject, case_ref, organisation) "
+                "VALUES (:s, :p, :h, :b, :o, :a, :t, :oc, :c, :su, :cr, :org)"
             ),
             {"s": seq, "p": bytes(last[1]), "h": chained, "b": bytes(last[2]), "o": last[3], "a": last[4]}
-            | {"t": last[5], "oc": last[6], "c": last[7], "su": last[8], "cr": last[9]},
+            | {"t": last[5], "oc": last[6], "c": last[7], "su": last[8], "cr": last[9], "org": last[10]},
         )
         connection.execute(sa.text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": seq, "h": chained})
     return int(seq)
