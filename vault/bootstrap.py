@@ -116,5 +116,6 @@ def _assemble(settings: Settings, provider: KeyProvider, clock: Clock) -> Vault:
         provider=provider,
         clock=clock,
         witness=FileWitness(settings.effective_audit_witness_file),
+        multi_factor_roles=settings.effective_multi_factor_roles,
     )
     return Vault(Dependencies(settings, engine, sessions, read_sessions, clock, policies, guard, provider))

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vault.vocabulary import DATA_ROLES, Role
+
 
 class Settings(BaseSettings):
     """Everything Kluis reads from its environment. Nothing is created when this is built."""
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
     refused_token_limit: int = Field(
         default=30, ge=1, description="refused tokens per source and interval before further attempts get 429"
     )
+    multi_factor_roles: list[Role] | None = Field(
+        default=None,
+        description="data roles that count only for tokens whose amr says several factors (R38); JSON list; "
+        "default: every data role in production, none in development",
+    )
     dev_mode: bool = Field(default=False, description="trust a local dev token key; never in production")
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     policy_refresh_seconds: float = Field(default=2.0, gt=0, le=5.0)
@@ -76,6 +83,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'kluis.db').resolve()}"
+
+    @property
+    def effective_multi_factor_roles(self) -> frozenset[Role]:
+        if self.multi_factor_roles is not None:
+            return frozenset(self.multi_factor_roles)
+        return DATA_ROLES if self.environment == "production" else frozenset()
 
     @property
     def token_organisations(self) -> frozenset[str]:

@@ -42,6 +42,8 @@ from vault import (
     Settings,
     initialise,
 )
+from vault.access._row_macs import member_message
+from vault.models import UnitMember
 
 CANARY = "CANARY-UNIT-5e1b"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -53,7 +55,7 @@ HANDLER = actor("claims.de.vries", "claims_handler")
 KEY_ADMIN = actor("kees.admin", "key_admin")
 
 
-# -- fixtures and helpers ------------------------------------------------------------------------------------------
+# -- fixtures and helpers ----------------------------------------------------------------------------------------------
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
@@ -130,10 +132,8 @@ def staff_registration(*, credential: str | None, supervisor: str | None) -> Reg
     )
 
 
-# -- 1. a registration lapses at its end, to the minute --------------------------------------------------------------
-def test_a_registration_ending_at_midnight_confirms_at_2359_and_not_at_0000(
-    timed: Harness, clock: ManualClock
-) -> None:
+# -- 1. a registration lapses at its end, to the minute ----------------------------------------------------------------
+def test_a_registration_ending_at_midnight_confirms_at_2359_and_not_at_0000(timed: Harness, clock: ManualClock) -> None:
     _, record_id = adviser_with_record(timed, ends_at=MIDNIGHT)
     clock.current = MIDNIGHT - timedelta(minutes=1)
     assert reads(timed, ADVISER, record_id)
@@ -144,7 +144,7 @@ def test_a_registration_ending_at_midnight_confirms_at_2359_and_not_at_0000(
     assert denied["record_id"] == record_id and denied["occurred_at"].startswith("2026-12-02T00:00:00")
 
 
-# -- 2. suspension, reinstatement, ending ----------------------------------------------------------------------------
+# -- 2. suspension, reinstatement, ending ------------------------------------------------------------------------------
 def test_suspension_ends_access_with_the_next_request_and_reinstatement_restores_it(timed: Harness) -> None:
     member, record_id = adviser_with_record(timed)
     assert reads(timed, ADVISER, record_id)
@@ -199,6 +199,8 @@ def test_staff_lose_access_while_their_supervisors_registration_is_suspended(tim
     timed.vault.unit.change(REGISTRAR, supervisor, RegistrationStatus.SUSPENDED)
     assert not reads(timed, staff, record_id)
     assert_denied(timed, "record.read", "not_registered")
+    (nurse,) = timed.vault.unit.members(SECURITY, user_id="nurse.bakker")
+    assert nurse.status is RegistrationStatus.ACTIVE and nurse.sealed and not nurse.live  # unsupervised
     # and no new staff can be registered under the suspended adviser
     with pytest.raises(InvalidInput):
         register(timed.vault, "nurse.visser", Role.MEDICAL_STAFF, supervisor="dr.jansen")
@@ -229,7 +231,7 @@ def test_staff_under_an_unregistered_supervisor_are_refused(timed: Harness) -> N
     assert_denied(timed, "unit.register", "not_registered")
 
 
-# -- 4. segregation of duties (R7) --------------------------------------------------------------------------------------
+# -- 4. segregation of duties (R7) -------------------------------------------------------------------------------------
 def test_a_key_admin_with_a_live_duty_is_never_registered_as_adviser(timed: Harness) -> None:
     register(timed.vault, "kees.admin", Role.KEY_ADMIN)
     with pytest.raises(Conflict):
@@ -246,15 +248,58 @@ def test_a_registered_adviser_is_never_given_an_officers_duty(timed: Harness) ->
     assert_denied(timed, "unit.register", "separation_of_duties")
 
 
-def test_a_token_with_key_admin_beside_medical_adviser_reads_nothing(timed: Harness) -> None:
+@pytest.mark.parametrize("officer", ["key_admin", "security_officer", "privacy_officer"])
+def test_a_token_with_an_officer_role_beside_medical_adviser_reads_nothing(timed: Harness, officer: str) -> None:
     _, record_id = adviser_with_record(timed)
-    both = actor("dr.jansen", "key_admin", "medical_adviser")
+    both = actor("dr.jansen", officer, "medical_adviser")
     assert not reads(timed, both, record_id)
     assert_denied(timed, "record.read", "separation_of_duties")
     assert reads(timed, ADVISER, record_id)  # the registration itself still holds
 
 
-# -- 5. self-service ----------------------------------------------------------------------------------------------------
+def test_a_data_role_and_an_officers_duty_are_never_registered_to_overlap(timed: Harness) -> None:
+    """R7 holds over time, not only at this minute: an officer's duty that starts tomorrow beside a live adviser's
+    registration would make one person hold both from tomorrow on."""
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    with pytest.raises(Conflict):
+        register(timed.vault, "dr.jansen", Role.PRIVACY_OFFICER, starts_at=START + timedelta(days=1))
+    assert_denied(timed, "unit.register", "separation_of_duties")
+
+
+def test_an_officers_duty_starting_later_blocks_a_data_role_now(timed: Harness) -> None:
+    register(timed.vault, "kees.admin", Role.KEY_ADMIN, starts_at=START + timedelta(days=1))
+    with pytest.raises(Conflict):
+        register(timed.vault, "kees.admin", Role.MEDICAL_ADVISER)
+    assert_denied(timed, "unit.register", "separation_of_duties")
+
+
+def test_a_live_officers_duty_in_the_register_makes_a_data_role_not_count(timed: Harness) -> None:
+    """Beside a live, sealed officer's duty in the register (a state the register refuses to create, e.g. a row from
+    before the check), a token with only the data role reads nothing, and the denial says why."""
+    _, record_id = adviser_with_record(timed)
+    starts = START - timedelta(hours=1)
+    message = member_message("default", "dr.jansen", "privacy_officer", None, None, None, None, starts, None, "active")
+    duty = {
+        "organisation": "default",
+        "user_id": "dr.jansen",
+        "role": "privacy_officer",
+        "starts_at": starts,
+        "status": "active",
+        "changed_at": starts,
+        "changed_by": "legacy",
+        "mac": timed.vault._deps.guard._row_macs.sign(message),  # sealed as the register seals it
+    }
+    with timed.engine.begin() as connection:
+        connection.execute(sa.insert(UnitMember), [duty])
+    views = {view.role: view for view in timed.vault.unit.members(SECURITY, user_id="dr.jansen")}
+    assert views[Role.PRIVACY_OFFICER].sealed and views[Role.PRIVACY_OFFICER].live
+
+    assert not reads(timed, ADVISER, record_id)
+    assert not [e for e in events(timed) if e["event_type"] == "integrity.alert"]  # the duty row is genuine
+    assert_denied(timed, "record.read", "separation_of_duties")
+
+
+# -- 5. self-service ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("role", [Role.KEY_ADMIN, Role.MEDICAL_ADVISER])
 def test_a_key_admin_never_registers_himself(timed: Harness, role: Role) -> None:
     with pytest.raises(AccessDenied):
@@ -280,7 +325,108 @@ def test_nobody_changes_their_own_registration(timed: Harness) -> None:
     assert view.status is RegistrationStatus.ACTIVE and view.live
 
 
-# -- 6. assignments over time --------------------------------------------------------------------------------------------
+def test_a_key_admin_at_the_console_is_the_same_person_as_his_token(timed: Harness) -> None:
+    console = actor("operator:kees.admin", "key_admin")
+    with pytest.raises(AccessDenied):
+        register(timed.vault, "kees.admin", Role.MEDICAL_ADVISER, by=console)
+    assert_denied(timed, "unit.register", "self_service")
+    with pytest.raises(AccessDenied):
+        assign(timed, "C-1", "kees.admin", Role.MEDICAL_ADVISER, by=console)
+    assert_denied(timed, "assignment.create", "self_service")
+
+
+# -- credentials and who keeps the register ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("role", "credential", "dated"),
+    [
+        (Role.MEDICAL_ADVISER, None, False),  # no BIG number
+        (Role.MEDICAL_ADVISER, "1234", True),  # not an 11-digit BIG number
+        (Role.MEDICAL_ADVISER, "12345678901", False),  # no date of verification
+        (Role.CRIMINAL_DATA_OFFICER, None, False),  # no authorisation
+        (Role.SECURITY_OFFICER, "AUTH-1", True),  # an officer's duty carries no credential
+    ],
+)
+def test_a_registration_rests_on_its_roles_credential(
+    timed: Harness, role: Role, credential: str | None, dated: bool
+) -> None:
+    registration = Registration(
+        user_id="p.person",
+        role=role,
+        credential=credential,
+        credential_date=datetime(2026, 1, 5, tzinfo=UTC) if dated else None,
+    )
+    with pytest.raises(InvalidInput):
+        timed.vault.unit.register(REGISTRAR, registration)
+    denied = assert_denied(timed, "unit.register", "invalid_credential")
+    assert denied["target"] == f"p.person:{role.value}"
+    assert timed.vault.unit.members(SECURITY, user_id="p.person") == []
+
+
+def test_a_registration_ending_before_now_is_refused(timed: Harness) -> None:
+    with pytest.raises(InvalidInput):
+        register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER, ends_at=START - timedelta(minutes=1))
+    assert_denied(timed, "unit.register", "invalid_credential")
+
+
+@pytest.mark.parametrize("who", [SECURITY, HANDLER, ADVISER])
+def test_only_the_key_admin_keeps_the_register(timed: Harness, who: Any) -> None:
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)  # the adviser's own role is confirmed: not the issue
+    member = register(timed.vault, "dr.smit", Role.MEDICAL_ADVISER)
+    with pytest.raises(AccessDenied):
+        register(timed.vault, "dr.visser", Role.MEDICAL_ADVISER, by=who)
+    assert_denied(timed, "unit.register", "policy")
+    with pytest.raises(AccessDenied):
+        timed.vault.unit.change(who, member, RegistrationStatus.SUSPENDED)
+    assert_denied(timed, "unit.change", "policy")
+    assert [(view.user_id, view.status) for view in timed.vault.unit.members(SECURITY)] == [
+        ("dr.jansen", RegistrationStatus.ACTIVE),
+        ("dr.smit", RegistrationStatus.ACTIVE),
+    ]
+
+
+def test_changing_an_unknown_registration_is_refused_and_audited(timed: Harness) -> None:
+    with pytest.raises(NotFound):
+        timed.vault.unit.change(REGISTRAR, 404, RegistrationStatus.SUSPENDED)
+    denied = assert_denied(timed, "unit.change", "not_found")
+    assert denied["target"] == "unit_member:404"
+
+
+def test_a_registration_confirms_from_its_start_to_the_minute(timed: Harness, clock: ManualClock) -> None:
+    starts = START + timedelta(hours=1)
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER, starts_at=starts)
+    clock.current = starts - timedelta(minutes=1)
+    with pytest.raises(InvalidInput):
+        assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER)
+    assert_denied(timed, "assignment.create", "not_registered")
+    (view,) = timed.vault.unit.members(SECURITY, user_id="dr.jansen")
+    assert not view.live
+    clock.current = starts
+    assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER)
+    assert reads(timed, ADVISER, timed.vault.records.create(ADVISER, health_record("C-1")).record_id)
+
+
+def test_a_criminal_data_officer_reads_only_while_his_authorisation_is_registered(timed: Harness) -> None:
+    officer = actor("c.officer", "criminal_data_officer")
+    member = register(timed.vault, "c.officer", Role.CRIMINAL_DATA_OFFICER)
+    assign(timed, "C-1", "c.officer", Role.CRIMINAL_DATA_OFFICER)
+    new = NewRecord(
+        subject_ref="CUST-1",
+        case_ref="C-1",
+        category=Category.CRIMINAL,
+        kind="police_report",
+        fields={"summary": CANARY},
+        source="police",
+        purpose=Purpose.SECURITY_INTEGRITY,
+    )
+    record_id = timed.vault.records.create(officer, new).record_id
+    assert timed.vault.records.read(officer, record_id, Purpose.SECURITY_INTEGRITY).fields == {"summary": CANARY}
+    timed.vault.unit.change(REGISTRAR, member, RegistrationStatus.SUSPENDED)
+    with pytest.raises(NotFound):
+        timed.vault.records.read(officer, record_id, Purpose.SECURITY_INTEGRITY)
+    assert_denied(timed, "record.read", "not_registered")
+
+
+# -- 6. assignments over time ------------------------------------------------------------------------------------------
 def test_an_advisers_assignment_of_staff_never_outlasts_his_own(timed: Harness) -> None:
     until = START + timedelta(days=1)
     register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
@@ -300,6 +446,24 @@ def test_an_advisers_assignment_of_staff_never_outlasts_his_own(timed: Harness) 
     listed = timed.vault.assignments.assignments(SECURITY, user_id="nurse.bakker")
     assert sorted(view.ends_at for view in listed if view.ends_at) == [until - timedelta(hours=1), until]
     assert all(view.created_by == "dr.jansen" and view.live and view.sealed for view in listed)
+
+
+def test_an_adviser_with_an_open_ended_assignment_assigns_staff_open_ended(timed: Harness) -> None:
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER)
+    register(timed.vault, "nurse.bakker", Role.MEDICAL_STAFF, supervisor="dr.jansen")
+    assign(timed, "C-1", "nurse.bakker", Role.MEDICAL_STAFF, by=ADVISER)
+    (view,) = timed.vault.assignments.assignments(SECURITY, user_id="nurse.bakker")
+    assert view.ends_at is None and view.created_by == "dr.jansen" and view.live
+
+
+def test_an_adviser_not_on_the_case_assigns_nobody_to_it(timed: Harness) -> None:
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER)
+    register(timed.vault, "nurse.bakker", Role.MEDICAL_STAFF, supervisor="dr.jansen")
+    with pytest.raises(AccessDenied):
+        assign(timed, "C-2", "nurse.bakker", Role.MEDICAL_STAFF, by=ADVISER)
+    assert_denied(timed, "assignment.create", "policy")
 
 
 def test_an_adviser_never_extends_his_own_assignment(timed: Harness) -> None:
@@ -325,9 +489,7 @@ def test_an_assignment_ending_at_2359_allows_at_2358_and_denies_at_2359(timed: H
     assert_denied(timed, "record.read", "policy")  # registered still: the need-to-know ended, not the role
 
 
-def test_an_assignment_ending_at_midnight_allows_at_2359_and_denies_at_0000(
-    timed: Harness, clock: ManualClock
-) -> None:
+def test_an_assignment_ending_at_midnight_allows_at_2359_and_denies_at_0000(timed: Harness, clock: ManualClock) -> None:
     register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
     assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER, ends_at=MIDNIGHT)
     record_id = timed.vault.records.create(ADVISER, health_record("C-1")).record_id
@@ -371,7 +533,7 @@ def test_non_data_roles_are_refused_before_any_decision(timed: Harness) -> None:
     assert len(events(timed)) == before
 
 
-# -- 7. closing a case ---------------------------------------------------------------------------------------------------
+# -- 7. closing a case -------------------------------------------------------------------------------------------------
 def test_closing_a_case_ends_its_assignments_and_takes_no_new_one(timed: Harness, clock: ManualClock) -> None:
     referral = timed.vault.cases.refer(HANDLER, "C-9", "CUST-9", "Can the claimant work?")
     assert referral.status == "referred"
@@ -417,7 +579,7 @@ def test_closing_an_unknown_case_is_refused_and_audited(timed: Harness) -> None:
     assert_denied(timed, "case.close", "not_found")
 
 
-# -- 8. the security officer's review --------------------------------------------------------------------------------
+# -- 8. the security officer's review ----------------------------------------------------------------------------------
 def test_the_security_officer_lists_assignments_per_case_and_per_user(timed: Harness) -> None:
     register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
     register(timed.vault, "dr.smit", Role.MEDICAL_ADVISER)

@@ -54,7 +54,7 @@ from vault.errors import (
 )
 from vault.keys._access import KEY_ACCESS
 from vault.metrics import AUDIT_EVENTS_PER_COMMIT, AUDIT_HEAD, AUDIT_WAIT, DECISIONS, WITNESS_FAILURES, WITNESSED
-from vault.vocabulary import OFFICER_ROLES, Action, Category, Purpose, Resource, Role
+from vault.vocabulary import Action, Category, Purpose, Relation, Resource, Role
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -103,13 +103,11 @@ class Work:
         self._pending: list[_Pending] = []
         # The requester as the unit register confirms them (vault/access/_standing.py): every decision and event
         # of this unit uses these roles and this responsible user, never the token's word alone.
-        found = standing(session, actor, self.now, self.member_sealed)
+        found = standing(session, actor, self.now, self.member_sealed, guard.multi_factor_roles)
         self.actor = found.actor
         self.claimed_actor = actor
-        segregated = bool(set(actor.roles) & OFFICER_ROLES)
-        self._unconfirmed_reason = (
-            None if not found.unconfirmed else Reason.SEPARATION_OF_DUTIES if segregated else Reason.NOT_REGISTERED
-        )
+        self._unconfirmed = found.unconfirmed
+        self._unconfirmed_reason = None if found.why is None else Reason(found.why)
         for member in found.unsealed:
             self._alert("unit_member", f"unit_member:{member.id}")
         # each case's held roles in canonical order, looked up once per unit (None: not about a case)
@@ -228,7 +226,8 @@ class Work:
         AccessDenied (403), or with ``hide_unless_visible`` NotFound (404) for a requester who may not even see
         that the object exists (no view_metadata on its category)."""
         decision = self.check(target.resource, action, purpose, target.case_ref)
-        pending = self._note(event_type, decision, purpose, target.about)
+        reason = self._reason_denied(decision, target.resource, action, purpose)
+        pending = self._note(event_type, decision, purpose, target.about, reason)
         if decision.allowed:
             return Grant(_MINT, self, pending, decision, target, action, purpose)
         raise _Refusal(self._denial(target, purpose, hide_unless_visible))
@@ -241,7 +240,8 @@ class Work:
         grants: list[Grant | None] = []
         for purpose, target in items:
             decision = self.check(target.resource, action, purpose, target.case_ref)
-            pending = self._note(event_type, decision, purpose, target.about)
+            reason = self._reason_denied(decision, target.resource, action, purpose)
+            pending = self._note(event_type, decision, purpose, target.about, reason)
             grants.append(Grant(_MINT, self, pending, decision, target, action, purpose) if decision.allowed else None)
         return grants
 
@@ -258,7 +258,10 @@ class Work:
         decisions = {r: self.check(r, action, purpose, about.case_ref) for r in resources}
         allowed = [r for r in resources if decisions[r].allowed]
         rule = "; ".join(decisions[r].rule for r in allowed) or decisions[resources[0]].rule
-        reason = None if allowed else Reason.NO_CATEGORY_VISIBLE
+        reason = None
+        if not allowed:
+            first = self._reason_denied(decisions[resources[0]], resources[0], action, purpose)
+            reason = first if first is not Reason.POLICY else Reason.NO_CATEGORY_VISIBLE
         pending = self._note(event_type, Decision(bool(allowed), rule), purpose, about, reason=reason)
         if not allowed:
             raise _Refusal(NotFound("no such case"))
@@ -400,12 +403,25 @@ class Work:
         self, event_type: EventType, decision: Decision, purpose: Purpose, about: About, reason: Reason | None = None
     ) -> _Pending:
         if reason is None and not decision.allowed:
-            reason = self._unconfirmed_reason or Reason.POLICY
+            reason = Reason.POLICY
         pending = _Pending(
             event_type, "allowed" if decision.allowed else "denied", about, purpose.value, decision.rule, reason
         )
         self._pending.append(pending)
         return pending
+
+    def _reason_denied(
+        self, decision: Decision, resource: Category | Resource, action: Action, purpose: Purpose
+    ) -> Reason | None:
+        """Why a denial: the register, the segregation of duties or the authentication when the claimed data roles
+        that do not count would, on their own, have allowed it on a case they work on; the policy otherwise."""
+        if decision.allowed:
+            return None
+        if self._unconfirmed_reason is None:
+            return Reason.POLICY
+        claimed = dict.fromkeys(self._unconfirmed, Relation.ASSIGNED)
+        would = self._policy.decide(DecisionRequest.of(claimed, resource, action, purpose)).allowed
+        return self._unconfirmed_reason if would else Reason.POLICY
 
     def _denial(self, target: Target, purpose: Purpose, hide_unless_visible: bool) -> VaultError:
         if not hide_unless_visible:
@@ -497,8 +513,10 @@ class AccessGuard:
         provider: _Provider,
         clock: Clock,
         witness: Witness | None = None,
+        multi_factor_roles: frozenset[Role] = frozenset(),
     ) -> None:
         self._sessions = sessions
+        self.multi_factor_roles = multi_factor_roles  # data roles that count only with multi-factor tokens (R38)
         self._read_sessions = read_sessions  # read-only (vault._kit.make_sessionmaker): reads_only units run in it
         self._engine: Engine = sessions.kw["bind"]
         self.policies = policies

@@ -53,6 +53,7 @@ class Reason(StrEnum):
 
     POLICY = "policy"  # the policy refused
     NOT_REGISTERED = "not_registered"  # the token's data role is not confirmed by the unit register
+    WEAK_AUTHENTICATION = "weak_authentication"  # the role needs a multi-factor login (R38), the token has none
     SEPARATION_OF_DUTIES = "separation_of_duties"  # an officer into a data role, or the other way round
     SELF_SERVICE = "self_service"  # nobody registers, assigns or widens access for themselves
     OUTLASTS_ASSIGNER = "outlasts_assigner"  # an assignment by an adviser ending after the adviser's own

@@ -9,6 +9,8 @@ supervisor who is not a live registered adviser.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from vault.access import AccessGuard, Grant, MemberRow, Target, Work
 from vault.actor import Actor
 from vault.audit import About, EventType, Reason
@@ -42,14 +44,14 @@ class UnitRegister:
             problem = item.credential_problem()
             if problem is not None:
                 grant.withdraw(Reason.INVALID_CREDENTIAL, InvalidInput(problem))
-            _refuse_mixed_duties(work, grant, item.user_id, item.role)
+            starts = item.starts_at or work.now
+            if item.ends_at is not None and item.ends_at <= starts:
+                grant.withdraw(Reason.INVALID_CREDENTIAL, InvalidInput("a registration ends after it starts"))
+            _refuse_mixed_duties(work, grant, item.user_id, item.role, starts, item.ends_at)
             if item.supervisor is not None and work.confirmed_in(item.supervisor, Role.MEDICAL_ADVISER) is None:
                 grant.withdraw(
                     Reason.NOT_REGISTERED, InvalidInput("the supervisor is not a registered, active medical adviser")
                 )
-            starts = item.starts_at or work.now
-            if item.ends_at is not None and item.ends_at <= starts:
-                grant.withdraw(Reason.INVALID_CREDENTIAL, InvalidInput("a registration ends after it starts"))
             verified_by = item.verified_by or (work.actor.user if item.credential else None)
             mac = work.member_mac(
                 grant,
@@ -101,7 +103,7 @@ class UnitRegister:
             if current is status or current not in _ALLOWED_FROM[status]:
                 grant.withdraw(Reason.POLICY, Conflict(f"a registration that is {current.value} cannot become so"))
             if status is RegistrationStatus.ACTIVE:
-                _refuse_mixed_duties(work, grant, row.user_id, Role(row.role))
+                _refuse_mixed_duties(work, grant, row.user_id, Role(row.role), row.starts_at, row.ends_at)
             mac = work.member_mac(
                 grant,
                 user_id=row.user_id,
@@ -138,15 +140,24 @@ def _register(about: About) -> Target:
     return Target(Resource.UNIT_REGISTER, about)
 
 
-def _refuse_mixed_duties(work: Work, grant: Grant, user_id: str, role: Role) -> None:
-    """Nobody holds an officer's duty and a data role at once (R7): refused while the other is live."""
+def _refuse_mixed_duties(
+    work: Work, grant: Grant, user_id: str, role: Role, starts_at: datetime, ends_at: datetime | None
+) -> None:
+    """Nobody holds an officer's duty and a data role at once (R7): refused while a sealed registration of the other
+    kind, active or suspended (which may be reinstated), overlaps this one's period."""
     other = OFFICER_ROLES if role in DATA_ROLES else DATA_ROLES
     for row, _, _ in repository.members(work.session, work.actor.organisation, user_id):
-        if Role(row.role) in other and _live(work, row) and work.member_sealed(row):
+        if Role(row.role) not in other or row.status == RegistrationStatus.ENDED.value or not work.member_sealed(row):
+            continue
+        if _overlap(row.starts_at, row.ends_at, starts_at, ends_at):
             grant.withdraw(
                 Reason.SEPARATION_OF_DUTIES,
                 Conflict("an officer's duty and a data role are never held by one person"),
             )
+
+
+def _overlap(a_start: datetime, a_end: datetime | None, b_start: datetime, b_end: datetime | None) -> bool:
+    return (b_end is None or a_start < b_end) and (a_end is None or b_start < a_end)
 
 
 def _live(work: Work, row: MemberRow) -> bool:
