@@ -9,6 +9,7 @@ from vault.actor import Actor
 from vault.assignments import AssignmentView
 from vault.audit import AuditPage, AuditQuery, Reason, Tally, Verification, verify_export
 from vault.bootstrap import InitReport, check_policy_files, grant_service_role, initialise, open_vault
+from vault.break_glass import BreakGlassView
 from vault.cases import AdviceInput, CaseView, CausalLink, Conclusion, PublishedAdvice, Referral
 from vault.config import Settings
 from vault.crypto import new_ed25519_jwk
@@ -45,7 +46,17 @@ from vault.records import (
 )
 from vault.unit import MemberView, Registration, RegistrationStatus
 from vault.vault import Vault
-from vault.vocabulary import Action, AuthStrength, Category, Purpose, Relation, Resource, Role
+from vault.vocabulary import (
+    Action,
+    AuthStrength,
+    BreakGlassReason,
+    Category,
+    Purpose,
+    Relation,
+    Resource,
+    ReviewOutcome,
+    Role,
+)
 
 __all__ = [
     "MAX_FIELDS",
@@ -60,6 +71,8 @@ __all__ = [
     "AuditUnavailable",
     "AuthStrength",
     "BatchResult",
+    "BreakGlassReason",
+    "BreakGlassView",
     "CaseView",
     "Category",
     "CategoryKeyStatus",
@@ -94,6 +107,7 @@ __all__ = [
     "RegistrationStatus",
     "Relation",
     "Resource",
+    "ReviewOutcome",
     "Role",
     "Rotation",
     "Settings",

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         description="data roles that count only for tokens whose amr says several factors (R38); JSON list; "
         "default: every data role in production, none in development",
     )
+    break_glass_minutes: int = Field(default=60, ge=5, le=480, description="how long a break-glass use lasts")
+    break_glass_max_minutes: int = Field(
+        default=120, ge=5, le=480, description="the longest break-glass use a member may ask for (capped at 8 h)"
+    )
     dev_mode: bool = Field(default=False, description="trust a local dev token key; never in production")
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     policy_refresh_seconds: float = Field(default=2.0, gt=0, le=5.0)

@@ -4,6 +4,7 @@
     vault.cases        refer, case view, publish advice, close
     vault.assignments  assign, revoke, list (need-to-know per case, R10)
     vault.unit         the unit register: register, suspend, reinstate, end, list (R3, R4, R7)
+    vault.break_glass  open a case without an assignment; the security officer's review and clearance (R37)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
     vault.policy       check and load the access policy
@@ -24,6 +25,7 @@ from vault.actor import Actor
 from vault.assignments import AssignmentService
 from vault.audit import Reason, head
 from vault.audit.service import AuditService
+from vault.break_glass import BreakGlassService
 from vault.cases import CaseService
 from vault.config import Settings
 from vault.errors import InvalidInput
@@ -59,6 +61,12 @@ class Vault:
         self.assignments = AssignmentService(guard=deps.guard)
         self.cases = CaseService(guard=deps.guard, records=self.records, assignments=self.assignments)
         self.unit = UnitRegister(guard=deps.guard)
+        self.break_glass = BreakGlassService(
+            guard=deps.guard,
+            assignments=self.assignments,
+            minutes=deps.settings.break_glass_minutes,
+            max_minutes=deps.settings.break_glass_max_minutes,
+        )
         self.audit = AuditService(
             guard=deps.guard,
             read_sessions=deps.read_sessions,

@@ -45,6 +45,7 @@ class Resource(StrEnum):
     UNIT_ASSIGNMENTS = "unit_assignments"  # medical-unit roles on a case
     UNIT_REGISTER = "unit_register"  # who is in the functional unit, on which credential
     CASES = "cases"  # a case's life in the unit: closing it
+    BREAK_GLASS = "break_glass"  # opening a case without an assignment, and its review
 
 
 class Purpose(StrEnum):
@@ -69,7 +70,27 @@ class Relation(StrEnum):
 
     ASSIGNED = "assigned"
     DELEGATED = "delegated"
+    BREAK_GLASS = "break_glass"  # opened by the member for a limited time, awaiting review (R37)
     NONE = "none"
+
+
+# Which relation wins when a role has several on one case.
+RELATION_RANK = {Relation.ASSIGNED: 3, Relation.DELEGATED: 2, Relation.BREAK_GLASS: 1, Relation.NONE: 0}
+
+
+class BreakGlassReason(StrEnum):
+    """Why a member opened a case they are not assigned to: chosen from this list, explained in free text."""
+
+    URGENT_DECISION = "urgent_decision"  # a decision the subject waits for cannot wait for an assignment
+    ADVISER_UNAVAILABLE = "adviser_unavailable"  # the assigned adviser is unreachable and no delegate is set
+    LEGAL_DEADLINE = "legal_deadline"  # a statutory or court deadline
+    SUBJECT_REQUEST = "subject_request"  # the subject asks, and waits, for an answer
+    OTHER = "other"
+
+
+class ReviewOutcome(StrEnum):
+    JUSTIFIED = "justified"
+    NOT_JUSTIFIED = "not_justified"
 
 
 class AuthStrength(StrEnum):

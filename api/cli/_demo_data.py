@@ -12,6 +12,7 @@ from api.auth import dev_token
 from vault import (
     Actor,
     AdviceInput,
+    BreakGlassReason,
     Category,
     CausalLink,
     Conclusion,
@@ -38,7 +39,8 @@ PERSONAS = [
     ),
     Persona("nurse.bakker", Role.MEDICAL_STAFF, "medical staff under dr.jansen (the register names him responsible)"),
     Persona("cor.integrity", Role.CRIMINAL_DATA_OFFICER, "criminal-data officer on APP-2026-042"),
-    Persona("sara.security", Role.SECURITY_OFFICER, "security officer: the audit log"),
+    Persona("dr.devries", Role.MEDICAL_ADVISER, "on-call adviser: broke the glass on CLAIM-2026-001, awaiting review"),
+    Persona("sara.security", Role.SECURITY_OFFICER, "security officer: the audit log and break-glass reviews"),
     Persona("kees.keys", Role.KEY_ADMIN, "key admin: the unit register, assignments and keys, never data"),
 ]
 
@@ -60,6 +62,7 @@ UNIT = [
         credential="AUTH-VZ-2026-3",
         credential_date=_CHECKED,
     ),
+    Registration(user_id="dr.devries", role=Role.MEDICAL_ADVISER, credential="49012345602", credential_date=_CHECKED),
     Registration(user_id="sara.security", role=Role.SECURITY_OFFICER),
 ]
 
@@ -72,7 +75,7 @@ def seed(vault: Vault) -> dict[str, str]:
     """Create the demo data through the service, like any user would. Returns names of interesting ids, which it
     also keeps in the data directory so that a later run can print them without reading the vault."""
     settings = vault.settings
-    claims, adviser, staff, officer, _, admin = (_actor(settings, p) for p in PERSONAS)
+    claims, adviser, staff, officer, on_call, _, admin = (_actor(settings, p) for p in PERSONAS)
     for registration in UNIT:
         vault.unit.register(admin, registration)
     vault.cases.refer(
@@ -131,6 +134,13 @@ def seed(vault: Vault) -> dict[str, str]:
             explanation="The complaints are partly explained by the accident; re-assess in three months.",
         ),
         Purpose.CLAIM_ASSESSMENT,
+    )
+    vault.break_glass.open(
+        on_call,
+        "CLAIM-2026-001",
+        BreakGlassReason.ADVISER_UNAVAILABLE,
+        "Fictional: dr.jansen unreachable, the claimant waits for an answer today.",
+        minutes=30,
     )
     ids = {"record_id": report.record_id, "reference": report.reference}
     _ids_file(settings).write_text(json.dumps(ids))

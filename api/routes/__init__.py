@@ -2,13 +2,14 @@
 
 from fastapi import APIRouter
 
-from api.routes import assignments, audit, cases, health, records, unit
+from api.routes import assignments, audit, break_glass, cases, health, records, unit
 
 ROUTERS: tuple[APIRouter, ...] = (
     records.router,
     cases.router,
     assignments.router,
     unit.router,
+    break_glass.router,
     audit.router,
     health.router,
 )

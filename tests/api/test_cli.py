@@ -234,7 +234,7 @@ def test_demo_seeds_a_fictional_insurer_and_prints_tokens_and_curl_lines(setting
     result = run(env, "demo", "--no-serve")
     tokens = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("eyJ")]
     curls = [line for line in result.stdout.splitlines() if line.strip().startswith("curl ")]
-    assert len(tokens) == 6 and len(curls) == 3
+    assert len(tokens) == 7 and len(curls) == 3
     record_id = curls[1].split("/v1/records/")[1].split("?")[0]
     kluis = open_harness(settings.model_copy(update={"dev_mode": True}))
     try:
@@ -244,6 +244,11 @@ def test_demo_seeds_a_fictional_insurer_and_prints_tokens_and_curl_lines(setting
             actor("anna.claims", "claims_handler"), "CLAIM-2026-001", Purpose.CLAIM_ASSESSMENT
         )
         assert case.advice is not None and case.status == "referred"
+        security = actor("sara.security", "security_officer")
+        unit = {(m.user_id, m.role.value) for m in kluis.vault.unit.members(security) if m.live}
+        assert {("dr.jansen", "medical_adviser"), ("nurse.bakker", "medical_staff")} <= unit  # a registered unit
+        pending = kluis.vault.break_glass.uses(security)
+        assert [(u.user_id, u.case_ref) for u in pending] == [("dr.devries", "CLAIM-2026-001")]  # awaiting review
     finally:
         kluis.close()
     again = run(env, "demo", "--no-serve")  # a second run reuses the data instead of seeding twice

@@ -156,3 +156,32 @@ def test_the_cli_keeps_the_register(tmp_path: Path, database_url: str) -> None:
     assert _kluis(settings, "unit", "suspend", "1").returncode == 0
     listed = _kluis(settings, "unit", "list")
     assert listed.returncode == 0 and "suspended, does not count" in listed.stdout
+
+
+def test_break_glass_over_http_from_opening_to_review(served: tuple[TestClient, Harness, IdentityProvider]) -> None:
+    client, kluis, idp = served
+    admin, security = idp.bearer("kees", "key_admin"), idp.bearer("sara", "security_officer")
+    claims, on_call = idp.bearer("anna", "claims_handler"), idp.bearer("dr.b", "medical_adviser")
+    body = {"user_id": "dr.b", "role": "medical_adviser", "credential": BIG, "credential_date": CHECKED}
+    assert client.post("/v1/unit/members", headers=admin, json=body).status_code == 201
+    referral = {"subject_ref": "CUST-2", "question": "Fictional: is the complaint caused by the accident?"}
+    assert client.post("/v1/cases/C-2/referrals", headers=claims, json=referral).status_code == 201
+    assert client.get("/v1/cases/C-2?purpose=claim_assessment", headers=on_call).status_code == 404
+
+    why = {"reason": "urgent_decision", "note": "The subject waits for today's decision; adviser absent."}
+    assert client.post("/v1/cases/C-2/break-glass", headers=claims, json=why).status_code == 403
+    opened = client.post("/v1/cases/C-2/break-glass", headers=on_call, json=why)
+    assert opened.status_code == 201 and opened.json()["outcome"] is None
+    view = client.get("/v1/cases/C-2?purpose=claim_assessment", headers=on_call)
+    assert view.status_code == 200 and _last_event(kluis)["break_glass"] is True
+    bad = client.post("/v1/cases/C-2/break-glass", headers=on_call, json={**why, "reason": "curiosity"})
+    assert bad.status_code == 422
+
+    pending = client.get("/v1/break-glass", headers=security).json()
+    assert [u["user_id"] for u in pending] == ["dr.b"]
+    assert client.get("/v1/break-glass", headers=on_call).status_code == 403
+    use_id = pending[0]["use_id"]
+    verdict = {"outcome": "not_justified", "note": "Nothing in the file was urgent."}
+    assert client.post(f"/v1/break-glass/{use_id}/review", headers=security, json=verdict).status_code == 200
+    assert client.get("/v1/break-glass", headers=security).json() == []
+    assert client.post("/v1/break-glass/clear", headers=security, json={"user": "dr.b"}).json() == {"cleared": 1}

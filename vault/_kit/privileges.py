@@ -26,6 +26,7 @@ DATA = (
     "cases",
     "advice",
     "unit_members",
+    "break_glass_uses",
 )
 READ_ONLY = ("policy_rules", "alembic_version")
 

@@ -404,6 +404,8 @@ class Work:
     ) -> _Pending:
         if reason is None and not decision.allowed:
             reason = Reason.POLICY
+        if decision.allowed and _BREAK_GLASS_RULE in decision.rule:  # R37: flagged in the log and the report
+            about = replace(about, break_glass=True)
         pending = _Pending(
             event_type, "allowed" if decision.allowed else "denied", about, purpose.value, decision.rule, reason
         )
@@ -476,7 +478,9 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 # Grants that may write assignment rows: managing them, and closing a case (which ends every assignment on it).
-_ASSIGNMENT_WRITERS = frozenset({Resource.ASSIGNMENTS, Resource.UNIT_ASSIGNMENTS, Resource.CASES})
+_ASSIGNMENT_WRITERS = frozenset({Resource.ASSIGNMENTS, Resource.UNIT_ASSIGNMENTS, Resource.CASES, Resource.BREAK_GLASS})
+# The relation a break-glass use gives, as the policy's rules name it: an access allowed by such a rule is flagged.
+_BREAK_GLASS_RULE = f", {Relation.BREAK_GLASS.value}, allow"
 
 
 def _member_message(row: MemberRow) -> bytes:

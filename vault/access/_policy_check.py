@@ -15,7 +15,16 @@ from collections.abc import Iterator
 from vault.access._policy import Policy
 from vault.access._policy_files import Rule
 from vault.access._request import DecisionRequest
-from vault.vocabulary import COMMERCIAL_PURPOSES, Action, Category, Purpose, Relation, Resource, Role
+from vault.vocabulary import (
+    COMMERCIAL_PURPOSES,
+    MEDICAL_UNIT_ROLES,
+    Action,
+    Category,
+    Purpose,
+    Relation,
+    Resource,
+    Role,
+)
 
 _DATA_ACTIONS = (Action.READ, Action.CREATE, Action.UPDATE)
 _NO_FIELD_ROLES = frozenset({Role.KEY_ADMIN, Role.SECURITY_OFFICER, Role.PRIVACY_OFFICER})
@@ -53,10 +62,24 @@ def _violations(policy: Policy) -> Iterator[str]:
             f"{'+'.join(sorted(roles))} may {request.action} {request.resource} for {request.purpose} "
             f"({relation}) via [{decision.rule}]"
         )
+        if relation is Relation.BREAK_GLASS and not policy.decide(_without_relation(request)).allowed:
+            yield from _break_glass_violations(request, where)
         if isinstance(request.resource, Category):
             yield from _data_violations(request, roles, relation, where)
         else:
             yield from _resource_violations(request, roles, relation, where)
+
+
+def _without_relation(request: DecisionRequest) -> DecisionRequest:
+    return request._replace(roles=tuple((role, Relation.NONE) for role, _ in request.roles))
+
+
+def _break_glass_violations(request: DecisionRequest, where: str) -> Iterator[str]:
+    """What a break-glass use adds to having no relation at all: reading health data, nothing else (R37)."""
+    if request.resource is not Category.HEALTH:
+        yield f"break-glass reaches something other than health data: {where}"
+    if request.action not in (Action.READ, Action.VIEW_METADATA):
+        yield f"break-glass gives more than reading: {where}"
 
 
 def _resource_violations(
@@ -84,6 +107,10 @@ def _resource_violations(
         yield f"the unit register is changed by someone other than the key admin: {where}"
     if resource is Resource.UNIT_REGISTER and not roles & {Role.KEY_ADMIN, Role.SECURITY_OFFICER}:
         yield f"the unit register is reached by someone other than the key admin or security officer: {where}"
+    if resource is Resource.BREAK_GLASS and action is Action.CREATE and not roles & MEDICAL_UNIT_ROLES:
+        yield f"break-glass opened by someone outside the medical unit: {where}"
+    if resource is Resource.BREAK_GLASS and action is not Action.CREATE and Role.SECURITY_OFFICER not in roles:
+        yield f"break-glass uses reviewed by someone other than the security officer: {where}"
     if resource is Resource.CASES and action is not Action.CLOSE:
         yield f"a case is handled through the policy other than by closing it: {where}"
     if resource is Resource.UNIT_ASSIGNMENTS and not (

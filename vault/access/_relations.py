@@ -1,5 +1,6 @@
 """The requester's relation to a case, per held role: what need-to-know the assignments give (ASSIGNED beats
-DELEGATED beats NONE). Read on every decision, so a revocation holds from the next request on, in every process."""
+DELEGATED beats BREAK_GLASS beats NONE; a break-glass use is an assignment row of its own relation). Read on every
+decision, so a revocation holds from the next request on, in every process."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from vault.access import _repository as repository
 from vault.access._repository import AssignmentRow
 from vault.actor import Actor
-from vault.vocabulary import Relation, Role
+from vault.vocabulary import RELATION_RANK, Relation, Role
 
 Relations = dict[Role, Relation]
 
@@ -50,6 +51,6 @@ def relations_to_cases(
                 unsealed.append(row)
             continue
         relations, role, relation = result[row.case_ref], Role(row.role), Relation(row.relation)
-        if relation is Relation.ASSIGNED or relations[role] is Relation.NONE:
+        if RELATION_RANK[relation] > RELATION_RANK[relations[role]]:
             relations[role] = relation
     return result

@@ -34,8 +34,8 @@ class AssignmentService:
         ends_at: datetime | None = None,
     ) -> int:
         """Give a user need-to-know on a case in one role. Audited as an assignment change."""
-        if relation is Relation.NONE:
-            raise InvalidInput("an assignment needs a relation")
+        if relation not in (Relation.ASSIGNED, Relation.DELEGATED):  # break-glass rows come from vault.break_glass
+            raise InvalidInput("an assignment is assigned or delegated")
         if role not in DATA_ROLES:
             raise InvalidInput("only the unit's data roles are assigned to cases")
 
@@ -112,6 +112,34 @@ class AssignmentService:
             return len(revoked)
 
         return self._guard.run(actor, operation)
+
+    def add_in(
+        self, work: Work, grant: Grant, *, case_ref: str, role: Role, relation: Relation, ends_at: datetime
+    ) -> int:
+        """A sealed assignment of the requester themselves, from now until ``ends_at``, inside the caller's unit of
+        work: what a break-glass use gives (the caller has decided and checked it)."""
+        user_id = work.actor.user
+        mac = work.assignment_mac(
+            grant,
+            case_ref=case_ref,
+            user_id=user_id,
+            role=role.value,
+            relation=relation.value,
+            starts_at=work.now,
+            ends_at=ends_at,
+        )
+        return repository.add_assignment(
+            work.session,
+            organisation=work.actor.organisation,
+            case_ref=case_ref,
+            user_id=user_id,
+            role=role,
+            relation=relation,
+            starts_at=work.now,
+            ends_at=ends_at,
+            created_by=user_id,
+            mac=mac,
+        )
 
     def end_all_in(self, work: Work, grant: Grant, case_ref: str) -> int:
         """End every live assignment on the case, inside the caller's unit of work (closing the case): each row

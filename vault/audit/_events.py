@@ -34,6 +34,10 @@ class EventType(StrEnum):
     UNIT_REGISTER = "unit.register"
     UNIT_CHANGE = "unit.change"  # a registration suspended, reinstated or ended
     UNIT_LIST = "unit.list"
+    BREAK_GLASS_OPEN = "break_glass.open"
+    BREAK_GLASS_LIST = "break_glass.list"
+    BREAK_GLASS_REVIEW = "break_glass.review"
+    BREAK_GLASS_CLEAR = "break_glass.clear"  # a user's not-justified findings cleared
     AUDIT_SEARCH = "audit.search"
     AUDIT_OVERVIEW = "audit.overview"
     AUDIT_VERIFY = "audit.verify"
@@ -59,6 +63,9 @@ class Reason(StrEnum):
     OUTLASTS_ASSIGNER = "outlasts_assigner"  # an assignment by an adviser ending after the adviser's own
     CASE_CLOSED = "case_closed"
     INVALID_CREDENTIAL = "invalid_credential"  # a registration without what its role rests on
+    ALREADY_ASSIGNED = "already_assigned"  # break-glass on a case one already has access to
+    BREAK_GLASS_BLOCKED = "break_glass_blocked"  # open not-justified findings: cleared first
+    ALREADY_REVIEWED = "already_reviewed"
     OTHER_ORGANISATION = "other_organisation"  # what belongs to (or spans) another organisation
     MAC_INVALID = "mac_invalid"  # a row that grants access does not carry its MAC
     NOT_FOUND = "not_found"
@@ -120,6 +127,10 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.UNIT_REGISTER: ("C", "unit_member"),
     EventType.UNIT_CHANGE: ("U", "unit_member"),
     EventType.UNIT_LIST: ("R", "unit_member"),
+    EventType.BREAK_GLASS_OPEN: ("C", "break_glass"),
+    EventType.BREAK_GLASS_LIST: ("R", "break_glass"),
+    EventType.BREAK_GLASS_REVIEW: ("U", "break_glass"),
+    EventType.BREAK_GLASS_CLEAR: ("U", "break_glass"),
     EventType.AUDIT_SEARCH: ("R", "audit_log"),
     EventType.AUDIT_OVERVIEW: ("R", "audit_log"),
     EventType.AUDIT_VERIFY: ("R", "audit_log"),

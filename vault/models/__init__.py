@@ -6,6 +6,7 @@ contract), so no other code can write an audit row.
 """
 
 from vault.models._base import Base, Timestamp, UTCDateTime
+from vault.models.break_glass import BreakGlassUse
 from vault.models.cases import Advice, Case, CaseAssignment
 from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
@@ -16,6 +17,7 @@ from vault.models.unit import UnitMember
 __all__ = [
     "Advice",
     "Base",
+    "BreakGlassUse",
     "Case",
     "CaseAssignment",
     "DataKeyRow",

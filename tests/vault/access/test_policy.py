@@ -23,6 +23,12 @@ PURPOSE = {Category.HEALTH: Purpose.CLAIM_ASSESSMENT, Category.CRIMINAL: Purpose
 ALLOWED = {
     *((Role.MEDICAL_ADVISER, Category.HEALTH, a, r) for a in DATA for r in MEMBER),
     *((Role.MEDICAL_STAFF, Category.HEALTH, a, Relation.ASSIGNED) for a in DATA),
+    # break-glass (R37): reading health data only, for advisers and staff
+    *(
+        (role, Category.HEALTH, a, Relation.BREAK_GLASS)
+        for role in (Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF)
+        for a in (Action.READ, Action.VIEW_METADATA)
+    ),
     *((Role.CRIMINAL_DATA_OFFICER, Category.CRIMINAL, a, Relation.ASSIGNED) for a in DATA),
     *((Role.CLAIMS_HANDLER, c, Action.VIEW_METADATA, r) for c in Category for r in Relation),
     *((Role.IMPORTER, c, Action.CREATE, r) for c in Category for r in Relation),
@@ -168,6 +174,13 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "p, medical_adviser, unit_assignments, manage, administration, *, allow",
         "p, security_officer, audit_log, update, audit_review, *, allow",
         "p, privacy_officer, policy, manage, administration, *, allow",
+        "p, criminal_data_officer, criminal, read, criminal_purposes, break_glass, allow",
+        "p, medical_adviser, health, update, health_purposes, break_glass, allow",
+        "p, claims_handler, break_glass, create, health_purposes, *, allow",
+        "p, medical_adviser, break_glass, update, audit_review, *, allow",
+        "p, medical_staff, unit_register, manage, administration, *, allow",
+        "p, claims_handler, unit_register, read, administration, *, allow",
+        "p, claims_handler, assignments, view_metadata, administration, *, allow",
     ],
     ids=[
         "claims-reads-health",
@@ -183,6 +196,13 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "adviser-assigns-off-case",
         "audit-log-changed",
         "privacy-officer-loads-policy",
+        "break-glass-to-criminal-data",
+        "break-glass-writes",
+        "claims-breaks-glass",
+        "adviser-reviews-break-glass",
+        "staff-keeps-the-register",
+        "claims-reads-the-register",
+        "claims-lists-assignments",
     ],
 )
 def test_policy_check_catches_a_rule_that_breaks_an_invariant(tmp_path: Path, bad_rule: str) -> None:
