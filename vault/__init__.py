@@ -28,6 +28,7 @@ from vault.errors import (
     PolicyUnavailable,
     VaultError,
 )
+from vault.identifiers import USER_ID_PATTERN
 from vault.keys import read_public_key
 from vault.keys.service import CategoryKeyStatus, Migration, Rotation
 from vault.records import (
@@ -61,6 +62,7 @@ from vault.vocabulary import (
 __all__ = [
     "MAX_FIELDS",
     "MAX_VALUE_CHARS",
+    "USER_ID_PATTERN",
     "AccessDenied",
     "Action",
     "Actor",

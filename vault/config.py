@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vault.vocabulary import DATA_ROLES, Role
@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'kluis.db').resolve()}"
+
+    @field_validator("multi_factor_roles")
+    @classmethod
+    def _data_roles_only(cls, roles: list[Role] | None) -> list[Role] | None:
+        if roles is not None and not set(roles) <= DATA_ROLES:
+            raise ValueError("KLUIS_MULTI_FACTOR_ROLES names data roles only")
+        return roles
 
     @property
     def effective_multi_factor_roles(self) -> frozenset[Role]:

@@ -224,7 +224,9 @@ class Authenticator:
         if not isinstance(subject, str) or not subject or len(subject) > 128:
             raise AuthenticationFailed("malformed_subject")
         organisation = claims.get("org")
-        return Identity(subject, tuple(roles), organisation if isinstance(organisation, str) else None, claims)
+        if organisation is not None and (not isinstance(organisation, str) or not organisation):
+            raise AuthenticationFailed("malformed_organisation")  # never read as "no claim", the home organisation
+        return Identity(subject, tuple(roles), organisation, claims)
 
     def _check_times(self, claims: dict[str, Any]) -> None:
         """exp, iat (and nbf if present) must be JSON numbers, not strings PyJWT would coerce, and the token may

@@ -7,16 +7,21 @@ from typing import Any
 
 from vault import AuthStrength
 
-# RFC 8176 methods that are a factor beyond a password on their own, or say "several factors".
-_MULTI = frozenset({"mfa", "mca", "otp", "hwk", "sc", "fpt", "face", "iris", "retina", "vbm"})
-_SINGLE = frozenset({"pwd", "pin", "kba", "swk", "user"})
+# RFC 8176 methods by the kind of factor they are. Multi-factor means two kinds (something known, held, or inherent)
+# or a method that says so itself (mfa, mca); two of one kind (a password and a PIN) are still one factor.
+_SAYS_MULTI = frozenset({"mfa", "mca"})
+_KNOWN = frozenset({"pwd", "pin", "kba"})
+_HELD = frozenset({"otp", "hwk", "swk", "sc", "sms", "tel"})
+_INHERENT = frozenset({"fpt", "face", "iris", "retina", "vbm", "bio"})
+_KINDS = (_KNOWN, _HELD, _INHERENT)
 
 
 def auth_strength(claims: dict[str, Any]) -> AuthStrength:
     amr = claims.get("amr")
     methods = {m for m in amr if isinstance(m, str)} if isinstance(amr, list) else set()
-    if methods & _MULTI or len(methods & _SINGLE) >= 2:
+    kinds = sum(1 for kind in _KINDS if methods & kind)
+    if methods & _SAYS_MULTI or kinds >= 2:
         return AuthStrength.MULTI_FACTOR
-    if methods & _SINGLE:
+    if kinds == 1:
         return AuthStrength.SINGLE_FACTOR
     return AuthStrength.UNKNOWN

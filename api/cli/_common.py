@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,10 +18,11 @@ def load_settings() -> Settings:
 
 
 def operator(settings: Settings, role: Role) -> Actor:
-    """The person at the console, acting in one operator role for this command (audited as operator:<login>)."""
-    return Actor(
-        user=f"operator:{getpass.getuser()}", roles=(role.value,), organisation=settings.organisation, client="cli"
-    )
+    """The person at the console, acting in one operator role for this command (audited as operator:<login>). The
+    login is the operating system's account of the effective uid, never LOGNAME or USER: those are the caller's to
+    set, and the vault refuses self-service by this name."""
+    login = pwd.getpwuid(os.geteuid()).pw_name
+    return Actor(user=f"operator:{login}", roles=(role.value,), organisation=settings.organisation, client="cli")
 
 
 @contextmanager

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, status
 from api.deps import CurrentActor, VaultDep
 from api.routes._params import CaseRef
 from api.schemas import AssignmentIn, AssignmentOut, RevokedOut
-from vault import AssignmentView, Role
+from vault import USER_ID_PATTERN, AssignmentView, Role
 
 router = APIRouter(prefix="/v1", tags=["assignments"])
-UserQuery = Annotated[str, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@-]+$")]
+UserQuery = Annotated[str, Query(pattern=USER_ID_PATTERN)]
 AllQuery = Annotated[bool, Query(description="include revoked and ended assignments")]
 
 
@@ -34,7 +34,7 @@ def assign(case_ref: CaseRef, body: AssignmentIn, actor: CurrentActor, vault: Va
 @router.delete("/cases/{case_ref}/assignments", response_model=RevokedOut)
 def revoke(
     case_ref: CaseRef,
-    user: Annotated[str, Query(min_length=1, max_length=128)],
+    user: UserQuery,
     role: Role,
     actor: CurrentActor,
     vault: VaultDep,

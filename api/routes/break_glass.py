@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentActor, VaultDep
 from api.routes._params import CaseRef
 from api.schemas._common import Strict
-from vault import BreakGlassReason, BreakGlassView, Purpose, ReviewOutcome
+from vault import USER_ID_PATTERN, BreakGlassReason, BreakGlassView, Purpose, ReviewOutcome
 
 router = APIRouter(prefix="/v1", tags=["break-glass"])
-UseId = Annotated[int, Path(ge=1)]
+UseId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Note = Annotated[str, Field(min_length=10, max_length=500)]
 
 
@@ -31,7 +31,7 @@ class ReviewIn(Strict):
 
 
 class ClearIn(Strict):
-    user: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@-]+$")]
+    user: Annotated[str, Field(min_length=1, max_length=128, pattern=USER_ID_PATTERN)]
 
 
 class ClearedOut(BaseModel):
@@ -48,7 +48,7 @@ def uses(
     actor: CurrentActor,
     vault: VaultDep,
     all: Annotated[bool, Query(description="include reviewed uses")] = False,
-    user: Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@-]+$")] = None,
+    user: Annotated[str | None, Query(min_length=1, max_length=128, pattern=USER_ID_PATTERN)] = None,
 ) -> list[BreakGlassView]:
     """The security officer's alerts: uses awaiting review (or all)."""
     return vault.break_glass.uses(actor, pending_only=not all, user_id=user)

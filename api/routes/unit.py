@@ -10,10 +10,10 @@ from pydantic import BaseModel
 
 from api.deps import CurrentActor, VaultDep
 from api.schemas._common import Strict
-from vault import MemberView, Registration, RegistrationStatus
+from vault import USER_ID_PATTERN, MemberView, Registration, RegistrationStatus
 
 router = APIRouter(prefix="/v1/unit", tags=["unit register"])
-MemberId = Annotated[int, Path(ge=1)]
+MemberId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class MemberCreated(BaseModel):
@@ -33,7 +33,7 @@ def register(body: Registration, actor: CurrentActor, vault: VaultDep) -> Member
 def members(
     actor: CurrentActor,
     vault: VaultDep,
-    user: Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@-]+$")] = None,
+    user: Annotated[str | None, Query(min_length=1, max_length=128, pattern=USER_ID_PATTERN)] = None,
 ) -> list[MemberView]:
     return vault.unit.members(actor, user)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from api.schemas._common import Strict
-from vault import Ref, Relation, Role
+from vault import USER_ID_PATTERN, Ref, Relation, Role
 
 
 class ReferralIn(Strict):
@@ -23,11 +23,11 @@ class ReferralOut(BaseModel):
 
 
 class AssignmentIn(Strict):
-    user: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    user: Annotated[str, StringConstraints(pattern=USER_ID_PATTERN)]
     role: Role
     relation: Relation = Relation.ASSIGNED
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
 
 
 class AssignmentOut(BaseModel):

@@ -18,10 +18,11 @@ from fastapi.testclient import TestClient
 from jwt.algorithms import RSAAlgorithm
 
 from api.app import create_app
+from api.auth import auth_strength
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR, make_settings
 from tests.harness import Harness, open_harness
-from vault import Settings, initialise
+from vault import AuthStrength, Settings, initialise
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +127,9 @@ ATTACKS: dict[str, Callable[[IdentityProvider], str | None]] = {
     "iat-as-string": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', iat=str(int(time.time())))}",
     "exp-far-ahead": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', exp=int(time.time()) + 10**20)}",
     "lifetime-over-an-hour": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', exp=int(time.time()) + 7200)}",
+    "organisation-as-list": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', org=['other-insurer'])}",
+    "organisation-empty": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', org='')}",
+    "organisation-not-configured": lambda idp: f"Bearer {idp.token('m', 'medical_adviser', org='other-insurer')}",
 }
 
 
@@ -302,3 +306,23 @@ def test_refused_tokens_are_never_remembered(idp: IdentityProvider, monkeypatch:
         with pytest.raises(AuthenticationFailed):
             authenticator.authenticate(token)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("amr", "strength"),
+    [
+        (["pwd", "otp"], AuthStrength.MULTI_FACTOR),  # something known and something held
+        (["hwk", "fpt"], AuthStrength.MULTI_FACTOR),
+        (["mfa"], AuthStrength.MULTI_FACTOR),  # the IdP says so itself
+        (["pwd", "pin"], AuthStrength.SINGLE_FACTOR),  # two things known are one factor
+        (["pwd", "kba"], AuthStrength.SINGLE_FACTOR),
+        (["otp"], AuthStrength.SINGLE_FACTOR),  # a held factor alone
+        (["face"], AuthStrength.SINGLE_FACTOR),
+        (["pwd"], AuthStrength.SINGLE_FACTOR),
+        ([], AuthStrength.UNKNOWN),
+        ("mfa", AuthStrength.UNKNOWN),  # not a list: nothing to go on
+        (["made-up"], AuthStrength.UNKNOWN),
+    ],
+)
+def test_multi_factor_means_two_kinds_of_factor(amr: Any, strength: AuthStrength) -> None:
+    assert auth_strength({"amr": amr}) is strength

@@ -19,7 +19,7 @@ from api.app import create_app
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR, make_settings
 from tests.harness import Harness, open_harness
-from vault import Settings, initialise
+from vault import Role, Settings, initialise
 
 BIG = "12345678901"  # fictional
 CHECKED = "2026-01-05T00:00:00Z"
@@ -185,3 +185,35 @@ def test_break_glass_over_http_from_opening_to_review(served: tuple[TestClient, 
     assert client.post(f"/v1/break-glass/{use_id}/review", headers=security, json=verdict).status_code == 200
     assert client.get("/v1/break-glass", headers=security).json() == []
     assert client.post("/v1/break-glass/clear", headers=security, json={"user": "dr.b"}).json() == {"cleared": 1}
+
+
+def test_out_of_range_ids_naive_times_and_bsn_user_ids_are_problems_not_crashes(
+    served: tuple[TestClient, Harness, IdentityProvider],
+) -> None:
+    client, kluis, idp = served
+    admin, security = idp.bearer("kees", "key_admin"), idp.bearer("sara", "security_officer")
+    assert (
+        client.patch("/v1/unit/members/9223372036854775808", headers=admin, json={"status": "ended"}).status_code == 422
+    )
+    naive = {"user": "dr.a", "role": "medical_adviser", "ends_at": "2027-01-01T00:00:00"}
+    assert client.post("/v1/cases/C-1/assignments", headers=admin, json=naive).status_code == 422
+    before = _last_event(kluis)["event_id"]
+    for path in ("/v1/unit/members?user=111222333", "/v1/assignments?user=111222333"):
+        response = client.get(path, headers=security)
+        assert response.status_code == 422 and "111222333" not in response.text
+    bsn = {"user": "111222333", "role": "medical_adviser"}
+    assert client.post("/v1/cases/C-1/assignments", headers=admin, json=bsn).status_code == 422
+    assert _last_event(kluis)["event_id"] == before  # refused before anything was recorded: no BSN in the log
+
+
+def test_the_console_login_is_the_accounts_not_the_environments(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pwd
+
+    from api.cli._common import operator
+
+    monkeypatch.setenv("LOGNAME", "colleague")
+    monkeypatch.setenv("USER", "colleague")
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    assert operator(Settings(data_dir=tmp_path), Role.KEY_ADMIN).user == f"operator:{me}"

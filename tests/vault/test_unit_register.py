@@ -652,3 +652,15 @@ def test_a_registration_edited_in_the_database_confirms_nothing_and_is_alerted(t
     with pytest.raises(Conflict):  # and it is not changed on its broken seal
         timed.vault.unit.change(REGISTRAR, member, RegistrationStatus.ENDED)
     assert_denied(timed, "unit.change", "mac_invalid")
+
+
+def test_revoking_an_adviser_ends_the_assignments_the_adviser_gave_on_the_case(timed: Harness) -> None:
+    """None outlasts the adviser's own (review finding): revoking the adviser takes the staff they brought in."""
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    register(timed.vault, "nurse.bakker", Role.MEDICAL_STAFF)
+    timed.vault.assignments.assign(OPERATOR, case_ref="C-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    adviser = actor("dr.jansen", "medical_adviser")
+    timed.vault.assignments.assign(adviser, case_ref="C-1", user_id="nurse.bakker", role=Role.MEDICAL_STAFF)
+    assert timed.vault.assignments.revoke(OPERATOR, case_ref="C-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER) == 2
+    listed = timed.vault.assignments.assignments(actor("sara", "security_officer"), case_ref="C-1")
+    assert listed == []

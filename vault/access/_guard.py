@@ -111,7 +111,7 @@ class Work:
         for member in found.unsealed:
             self._alert("unit_member", f"unit_member:{member.id}")
         # each case's held roles in canonical order, looked up once per unit (None: not about a case)
-        self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(actor))}
+        self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(self.actor))}
         self._keys_used: dict[str, DataKey] = {}
         self._state = "open"
 

@@ -44,11 +44,24 @@ def add_assignment(
     return int(result.scalar_one())
 
 
+_RETURNED = (
+    CaseAssignment.id,
+    CaseAssignment.organisation,
+    CaseAssignment.case_ref,
+    CaseAssignment.user_id,
+    CaseAssignment.role,
+    CaseAssignment.relation,
+    CaseAssignment.starts_at,
+    CaseAssignment.ends_at,
+    CaseAssignment.revoked_at,
+    CaseAssignment.mac,
+)
+
+
 def revoke_assignments(
     session: Session, *, organisation: str, case_ref: str, user_id: str, role: Role, now: datetime
-) -> list[tuple[int, str, datetime, datetime | None]]:
-    """Mark the user's live assignments in this role on the case revoked; returns (id, relation, starts, ends) of
-    each, for their new MACs."""
+) -> list[AssignmentRow]:
+    """Mark the user's live assignments in this role on the case revoked; returns them as they now stand."""
     result = session.execute(
         update(CaseAssignment)
         .where(
@@ -59,9 +72,28 @@ def revoke_assignments(
             CaseAssignment.revoked_at.is_(None),
         )
         .values(revoked_at=now)
-        .returning(CaseAssignment.id, CaseAssignment.relation, CaseAssignment.starts_at, CaseAssignment.ends_at)
+        .returning(*_RETURNED)
     )
-    return [(int(i), str(rel), start, end) for i, rel, start, end in result]
+    return [assignment_row(row) for row in result]
+
+
+def revoke_given_by(
+    session: Session, *, organisation: str, case_ref: str, assigner: str, now: datetime
+) -> list[AssignmentRow]:
+    """Mark the live assignments an adviser gave others on the case revoked (the adviser's own has ended)."""
+    result = session.execute(
+        update(CaseAssignment)
+        .where(
+            CaseAssignment.organisation == organisation,
+            CaseAssignment.case_ref == case_ref,
+            CaseAssignment.created_by == assigner,
+            CaseAssignment.user_id != assigner,
+            CaseAssignment.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .returning(*_RETURNED)
+    )
+    return [assignment_row(row) for row in result]
 
 
 def set_macs(session: Session, macs: dict[int, bytes]) -> None:
@@ -73,7 +105,9 @@ def set_macs(session: Session, macs: dict[int, bytes]) -> None:
 
 
 def case_closed(session: Session, organisation: str, case_ref: str) -> bool:
-    query = select(Case.closed_at).where(Case.organisation == organisation, Case.case_ref == case_ref)
+    """Whether the case is closed, its row locked until this transaction ends (FOR UPDATE on PostgreSQL; SQLite's
+    writers are serial): a close running at the same time waits, or is waited for, and is never missed."""
+    query = select(Case.closed_at).where(Case.organisation == organisation, Case.case_ref == case_ref).with_for_update()
     return session.scalar(query) is not None
 
 
@@ -123,17 +157,6 @@ def end_case_assignments(session: Session, *, organisation: str, case_ref: str, 
             CaseAssignment.revoked_at.is_(None),
         )
         .values(revoked_at=now)
-        .returning(
-            CaseAssignment.id,
-            CaseAssignment.organisation,
-            CaseAssignment.case_ref,
-            CaseAssignment.user_id,
-            CaseAssignment.role,
-            CaseAssignment.relation,
-            CaseAssignment.starts_at,
-            CaseAssignment.ends_at,
-            CaseAssignment.revoked_at,
-            CaseAssignment.mac,
-        )
+        .returning(*_RETURNED)
     )
     return [assignment_row(row) for row in result]

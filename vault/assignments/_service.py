@@ -15,6 +15,7 @@ from vault.assignments import _repository as repository
 from vault.assignments._schemas import AssignmentView
 from vault.audit import About, EventType, Reason
 from vault.errors import AccessDenied, Conflict, InvalidInput
+from vault.identifiers import require_user_id
 from vault.vocabulary import DATA_ROLES, MEDICAL_UNIT_ROLES, Action, Purpose, Relation, Resource, Role
 
 
@@ -34,18 +35,19 @@ class AssignmentService:
         ends_at: datetime | None = None,
     ) -> int:
         """Give a user need-to-know on a case in one role. Audited as an assignment change."""
-        if relation not in (Relation.ASSIGNED, Relation.DELEGATED):  # break-glass rows come from vault.break_glass
-            raise InvalidInput("an assignment is assigned or delegated")
-        if role not in DATA_ROLES:
-            raise InvalidInput("only the unit's data roles are assigned to cases")
+        require_user_id(user_id)  # before anything is recorded: the id enters the event
 
         def operation(work: Work) -> int:
             starts = starts_at or work.now
-            if ends_at is not None and ends_at <= starts:
-                raise InvalidInput("an assignment needs an end after its start")
             grant = work.authorize(
                 EventType.ASSIGNMENT_CREATE, Action.MANAGE, Purpose.ADMINISTRATION, _target(case_ref, user_id, role)
             )
+            if relation not in (Relation.ASSIGNED, Relation.DELEGATED):  # break-glass rows come from vault.break_glass
+                grant.withdraw(Reason.POLICY, InvalidInput("an assignment is assigned or delegated"))
+            if role not in DATA_ROLES:
+                grant.withdraw(Reason.POLICY, InvalidInput("only the unit's data roles are assigned to cases"))
+            if ends_at is not None and ends_at <= starts:
+                grant.withdraw(Reason.POLICY, InvalidInput("an assignment needs an end after its start"))
             if work.claimed_actor.is_self(user_id):
                 grant.withdraw(Reason.SELF_SERVICE, AccessDenied("nobody assigns themselves"))
             if repository.case_closed(work.session, work.actor.organisation, case_ref):
@@ -80,38 +82,44 @@ class AssignmentService:
         return self._guard.run(actor, operation)
 
     def revoke(self, actor: Actor, *, case_ref: str, user_id: str, role: Role) -> int:
-        """End a user's assignments on a case in one role; returns how many were live."""
+        """End a user's assignments on a case in one role; returns how many were live. Revoking an adviser ends
+        the assignments that adviser gave others on the case too: none outlasts the adviser's own."""
+        require_user_id(user_id)
 
         def operation(work: Work) -> int:
             grant = work.authorize(
                 EventType.ASSIGNMENT_REVOKE, Action.MANAGE, Purpose.ADMINISTRATION, _target(case_ref, user_id, role)
             )
+            organisation = work.actor.organisation
             revoked = repository.revoke_assignments(
-                work.session,
-                organisation=work.actor.organisation,
-                case_ref=case_ref,
-                user_id=user_id,
-                role=role,
-                now=work.now,
+                work.session, organisation=organisation, case_ref=case_ref, user_id=user_id, role=role, now=work.now
             )
-            # the revocation is sealed too: a revoked_at set back to NULL would fail the MAC
-            macs = {
-                row_id: work.assignment_mac(
-                    grant,
-                    case_ref=case_ref,
-                    user_id=user_id,
-                    role=role.value,
-                    relation=relation,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    revoked_at=work.now,
+            if role is Role.MEDICAL_ADVISER and revoked:
+                revoked += repository.revoke_given_by(
+                    work.session, organisation=organisation, case_ref=case_ref, assigner=user_id, now=work.now
                 )
-                for row_id, relation, starts_at, ends_at in revoked
-            }
-            repository.set_macs(work.session, macs)
+            self._reseal(work, grant, revoked)
             return len(revoked)
 
         return self._guard.run(actor, operation)
+
+    @staticmethod
+    def _reseal(work: Work, grant: Grant, revoked: list[AssignmentRow]) -> None:
+        """Seal revoked rows again: a revoked_at set back to NULL would fail the MAC."""
+        macs = {
+            row.id: work.assignment_mac(
+                grant,
+                case_ref=row.case_ref,
+                user_id=row.user_id,
+                role=row.role,
+                relation=row.relation,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                revoked_at=work.now,
+            )
+            for row in revoked
+        }
+        repository.set_macs(work.session, macs)
 
     def add_in(
         self, work: Work, grant: Grant, *, case_ref: str, role: Role, relation: Relation, ends_at: datetime
@@ -147,20 +155,7 @@ class AssignmentService:
         ended = repository.end_case_assignments(
             work.session, organisation=work.actor.organisation, case_ref=case_ref, now=work.now
         )
-        macs = {
-            row.id: work.assignment_mac(
-                grant,
-                case_ref=case_ref,
-                user_id=row.user_id,
-                role=row.role,
-                relation=row.relation,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                revoked_at=work.now,
-            )
-            for row in ended
-        }
-        repository.set_macs(work.session, macs)
+        self._reseal(work, grant, ended)
         return len(ended)
 
     def assignments(
@@ -170,6 +165,8 @@ class AssignmentService:
         ones only unless ``live_only`` is False; each says whether its seal holds (one that fails grants nothing)."""
         if (case_ref is None) == (user_id is None):
             raise InvalidInput("give exactly one of case or user")
+        if user_id is not None:
+            require_user_id(user_id)
 
         def operation(work: Work) -> list[AssignmentView]:
             about = About(case_ref=case_ref, target=f"user:{user_id}" if user_id else None)

@@ -109,6 +109,7 @@ class Reason(StrEnum):
     MALFORMED_TIMES = "malformed_times"
     LIFETIME_TOO_LONG = "lifetime_too_long"
     RATE_LIMITED = "rate_limited"
+    MALFORMED_ORGANISATION = "malformed_organisation"
     ORGANISATION_NOT_ALLOWED = "organisation_not_allowed"  # the token's issuer may not act for that organisation
 
 

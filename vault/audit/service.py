@@ -18,7 +18,7 @@ from vault.audit._events import EventType, Reason
 from vault.audit._export import export_lines
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
 from vault.errors import AccessDenied, AuditUnavailable, InvalidInput
-from vault.records import looks_like_bsn
+from vault.identifiers import looks_like_bsn
 from vault.vocabulary import Action, Purpose, Resource
 
 

@@ -20,7 +20,7 @@ from vault.audit import About, EventType, Reason
 from vault.break_glass import _repository as repository
 from vault.break_glass._schemas import BreakGlassView
 from vault.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from vault.records import looks_like_bsn
+from vault.identifiers import looks_like_bsn, require_user_id
 from vault.vocabulary import (
     Action,
     BreakGlassReason,
@@ -108,6 +108,8 @@ class BreakGlassService:
 
     def uses(self, actor: Actor, *, pending_only: bool = True, user_id: str | None = None) -> list[BreakGlassView]:
         """Break-glass uses (by default those awaiting review): the security officer's alert list."""
+        if user_id is not None:
+            require_user_id(user_id)
 
         def operation(work: Work) -> list[BreakGlassView]:
             about = About(target=f"user:{user_id}" if user_id else ("pending" if pending_only else "all"))
@@ -150,6 +152,7 @@ class BreakGlassService:
     def clear(self, actor: Actor, user_id: str) -> int:
         """Clear a user's not-justified findings (after the follow-up they called for), so they may break glass
         again. Returns how many were cleared."""
+        require_user_id(user_id)
 
         def operation(work: Work) -> int:
             target = Target(Resource.BREAK_GLASS, About(target=f"user:{user_id}"))

@@ -1,6 +1,7 @@
 """Health and criminal records: their input and output shapes, reference tokens, SQL, the record service and the
 bulk import."""
 
+from vault.identifiers import looks_like_bsn
 from vault.records._import import ImportReport, import_lines, parse_line
 from vault.records._references import is_reference, new_reference
 from vault.records._schemas import (
@@ -14,7 +15,6 @@ from vault.records._schemas import (
     RecordView,
     Ref,
     Text,
-    looks_like_bsn,
 )
 from vault.records._service import RecordService
 

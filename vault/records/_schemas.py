@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from stdnum.nl import bsn
 
+from vault.identifiers import looks_like_bsn
 from vault.vocabulary import Category, Purpose
 
 _NAME = r"^[a-z][a-z0-9_]{0,63}$"
@@ -18,11 +17,6 @@ Ref = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^
 Text = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 MAX_FIELDS = 64
 MAX_VALUE_CHARS = 256 * 1024
-
-
-def looks_like_bsn(text: str) -> bool:
-    """True when the text holds a 9-digit run that passes the BSN 11-test (python-stdnum's nl.bsn)."""
-    return any(bsn.is_valid(m) for m in re.findall(r"(?<!\d)\d{9}(?!\d)", text))
 
 
 class NewRecord(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from vault.access import MemberRow, member_row
@@ -29,6 +29,15 @@ _COLUMNS = (
     UnitMember.changed_at,
     UnitMember.changed_by,
 )
+
+
+def lock_person(session: Session, organisation: str, user_id: str) -> None:
+    """Serialise changes to one person's registrations for this transaction, so that two registrars cannot each
+    check the other's row absent and both write (R7). PostgreSQL: a transaction advisory lock; SQLite's write
+    transactions are serial already."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"kluis.unit_member:{organisation}:{user_id}"
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def add_member(session: Session, row: dict[str, Any]) -> int:

@@ -9,16 +9,16 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
 
-from vault.records import looks_like_bsn
+from vault.identifiers import user_id_problem
 from vault.vocabulary import REGISTERED_ROLES, Role
 
-_USER = re.compile(r"[A-Za-z0-9._@-]{1,128}")
 _BIG = re.compile(r"\d{11}")  # BIG-register number: 11 digits (no check digit is published)
 
 
 def _user_id(value: str) -> str:
-    if not _USER.fullmatch(value) or looks_like_bsn(value):
-        raise ValueError("a user id is an identifier: letters, digits and . _ @ -, never a BSN")
+    problem = user_id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

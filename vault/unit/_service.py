@@ -15,6 +15,7 @@ from vault.access import AccessGuard, Grant, MemberRow, Target, Work
 from vault.actor import Actor
 from vault.audit import About, EventType, Reason
 from vault.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from vault.identifiers import require_user_id
 from vault.unit import _repository as repository
 from vault.unit._schemas import MemberView, Registration, RegistrationStatus
 from vault.vocabulary import DATA_ROLES, OFFICER_ROLES, Action, Purpose, Resource, Role
@@ -37,6 +38,7 @@ class UnitRegister:
         item = registration
 
         def operation(work: Work) -> int:
+            repository.lock_person(work.session, work.actor.organisation, item.user_id)
             about = About(target=f"{item.user_id}:{item.role.value}")
             grant = work.authorize(EventType.UNIT_REGISTER, Action.MANAGE, Purpose.ADMINISTRATION, _register(about))
             if work.claimed_actor.is_self(item.user_id):
@@ -93,6 +95,7 @@ class UnitRegister:
             if found is None:
                 work.refuse(EventType.UNIT_CHANGE, about, Reason.NOT_FOUND, NotFound("no such registration"))
             row = found[0]
+            repository.lock_person(work.session, work.actor.organisation, row.user_id)
             about = About(target=f"{row.user_id}:{row.role}")
             grant = work.authorize(EventType.UNIT_CHANGE, Action.MANAGE, Purpose.ADMINISTRATION, _register(about))
             if work.claimed_actor.is_self(row.user_id):
@@ -127,6 +130,8 @@ class UnitRegister:
 
     def members(self, actor: Actor, user_id: str | None = None) -> list[MemberView]:
         """The register (or one user's registrations), each with whether it confirms its role now."""
+        if user_id is not None:
+            require_user_id(user_id)
 
         def operation(work: Work) -> list[MemberView]:
             about = About(target=f"user:{user_id}" if user_id else "unit_register")

@@ -1,0 +1,32 @@
+"""What an identifier may look like where it names a person or enters an audit event: never free text, never a BSN
+(DOMAIN R33). One place, used by every service that takes a user id."""
+
+from __future__ import annotations
+
+import re
+
+from stdnum.nl import bsn
+
+from vault.errors import InvalidInput
+
+_USER = re.compile(r"[A-Za-z0-9._@-]{1,128}")
+USER_ID_PATTERN = r"^[A-Za-z0-9._@-]{1,128}$"  # the same, for HTTP and schema validation
+
+
+def looks_like_bsn(text: str) -> bool:
+    """True when the text holds a 9-digit run that passes the BSN 11-test (python-stdnum's nl.bsn)."""
+    return any(bsn.is_valid(m) for m in re.findall(r"(?<!\d)\d{9}(?!\d)", text))
+
+
+def user_id_problem(value: str) -> str | None:
+    if not _USER.fullmatch(value) or looks_like_bsn(value):
+        return "a user id is an identifier: letters, digits and . _ @ -, never a BSN"
+    return None
+
+
+def require_user_id(value: str) -> str:
+    """The value, if it is a user id; InvalidInput (before anything is decided or recorded) otherwise."""
+    problem = user_id_problem(value)
+    if problem is not None:
+        raise InvalidInput(problem)
+    return value
