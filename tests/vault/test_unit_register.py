@@ -526,11 +526,13 @@ def test_a_suspended_adviser_is_not_assigned(timed: Harness) -> None:
     assert_denied(timed, "assignment.create", "not_registered")
 
 
-def test_non_data_roles_are_refused_before_any_decision(timed: Harness) -> None:
+def test_non_data_roles_are_never_assigned_and_the_attempt_is_audited(timed: Harness) -> None:
     before = len(events(timed))
     with pytest.raises(InvalidInput):
         assign(timed, "C-1", "claims.de.vries", Role.CLAIMS_HANDLER)
-    assert len(events(timed)) == before
+    after = events(timed)
+    assert len(after) == before + 1  # R39: the refused attempt is on record (review finding)
+    assert after[-1]["event_type"] == "assignment.create" and after[-1]["outcome"] == "denied"
 
 
 # -- 7. closing a case -------------------------------------------------------------------------------------------------
