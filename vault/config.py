@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     break_glass_max_minutes: int = Field(
         default=120, ge=5, le=480, description="the longest break-glass use a member may ask for (capped at 8 h)"
     )
+    assignment_review_days: int = Field(
+        default=90, ge=1, le=730, description="an assignment unconfirmed this long is due for a need-to-know review"
+    )
     dev_mode: bool = Field(default=False, description="trust a local dev token key; never in production")
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     policy_refresh_seconds: float = Field(default=2.0, gt=0, le=5.0)

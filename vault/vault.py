@@ -58,7 +58,7 @@ class Vault:
         self.settings = deps.settings
         self.clock = deps.clock
         self.records = RecordService(guard=deps.guard)
-        self.assignments = AssignmentService(guard=deps.guard)
+        self.assignments = AssignmentService(guard=deps.guard, review_days=deps.settings.assignment_review_days)
         self.cases = CaseService(guard=deps.guard, records=self.records, assignments=self.assignments)
         self.unit = UnitRegister(guard=deps.guard)
         self.break_glass = BreakGlassService(

@@ -102,6 +102,28 @@ def list_assignments(
         typer.echo(_assignment_line(assignment))
 
 
+@assignments_app.command("due")
+def due() -> None:
+    """Assignments due for the periodic need-to-know review (unconfirmed for KLUIS_ASSIGNMENT_REVIEW_DAYS)."""
+    settings = load_settings()
+    with running(settings) as vault:
+        found = vault.assignments.due_for_review(operator(settings, Role.SECURITY_OFFICER))
+    for assignment in found:
+        typer.echo(f"{assignment.assignment_id}\t{_assignment_line(assignment)}")
+
+
+@assignments_app.command("review")
+def review(
+    assignment_id: int,
+    keep: Annotated[bool, typer.Option("--keep/--revoke", help="the need-to-know still stands, or it ends now")],
+) -> None:
+    """Confirm or revoke one assignment in the need-to-know review (audited)."""
+    settings = load_settings()
+    with running(settings) as vault:
+        result = vault.assignments.review(operator(settings, Role.SECURITY_OFFICER), assignment_id, keep=keep)
+    typer.echo(("kept: " if keep else "revoked: ") + _assignment_line(result))
+
+
 def _member_line(member: MemberView) -> str:
     ends = member.ends_at.isoformat() if member.ends_at else "open-ended"
     state = "counts" if member.live else "does not count"

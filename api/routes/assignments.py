@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from api.deps import CurrentActor, VaultDep
 from api.routes._params import CaseRef
 from api.schemas import AssignmentIn, AssignmentOut, RevokedOut
+from api.schemas._common import Strict
 from vault import USER_ID_PATTERN, AssignmentView, Role
 
 router = APIRouter(prefix="/v1", tags=["assignments"])
@@ -46,6 +47,29 @@ def revoke(
 def on_case(case_ref: CaseRef, actor: CurrentActor, vault: VaultDep, all: AllQuery = False) -> list[AssignmentView]:
     """Who is assigned to the case (security officer, key admin, an adviser on the case)."""
     return vault.assignments.assignments(actor, case_ref=case_ref, live_only=not all)
+
+
+@router.get("/me/cases", response_model=list[AssignmentView])
+def my_cases(actor: CurrentActor, vault: VaultDep) -> list[AssignmentView]:
+    """The caller's worklist: the cases they may work on now, and how (assigned, delegated, break-glass until …)."""
+    return vault.assignments.mine(actor)
+
+
+@router.get("/assignments/due", response_model=list[AssignmentView])
+def due_for_review(actor: CurrentActor, vault: VaultDep) -> list[AssignmentView]:
+    """Assignments due for the periodic need-to-know review (R10)."""
+    return vault.assignments.due_for_review(actor)
+
+
+class ReviewIn(Strict):
+    keep: bool  # true: the need-to-know still stands; false: revoke
+
+
+@router.post("/assignments/{assignment_id}/review", response_model=AssignmentView)
+def review(
+    assignment_id: Annotated[int, Path(ge=1, le=2**63 - 1)], body: ReviewIn, actor: CurrentActor, vault: VaultDep
+) -> AssignmentView:
+    return vault.assignments.review(actor, assignment_id, keep=body.keep)
 
 
 @router.get("/assignments", response_model=list[AssignmentView])

@@ -217,3 +217,22 @@ def test_the_console_login_is_the_accounts_not_the_environments(
     monkeypatch.setenv("USER", "colleague")
     me = pwd.getpwuid(os.geteuid()).pw_name
     assert operator(Settings(data_dir=tmp_path), Role.KEY_ADMIN).user == f"operator:{me}"
+
+
+def test_the_worklist_and_the_need_to_know_review_over_http(
+    served: tuple[TestClient, Harness, IdentityProvider],
+) -> None:
+    client, _, idp = served
+    admin, security = idp.bearer("kees", "key_admin"), idp.bearer("sara", "security_officer")
+    adviser = idp.bearer("dr.a", "medical_adviser")
+    body = {"user_id": "dr.a", "role": "medical_adviser", "credential": BIG, "credential_date": CHECKED}
+    assert client.post("/v1/unit/members", headers=admin, json=body).status_code == 201
+    assignment = {"user": "dr.a", "role": "medical_adviser", "starts_at": "2026-01-01T00:00:00Z"}
+    assigned = client.post("/v1/cases/C-3/assignments", headers=admin, json=assignment).json()["assignment_id"]
+    assert [a["case_ref"] for a in client.get("/v1/me/cases", headers=adviser).json()] == ["C-3"]
+    assert client.get("/v1/me/cases", headers=security).status_code == 403
+    due = client.get("/v1/assignments/due", headers=security).json()  # begun in January: over 90 days ago
+    assert [a["assignment_id"] for a in due] == [assigned]
+    kept = client.post(f"/v1/assignments/{assigned}/review", headers=security, json={"keep": True})
+    assert kept.status_code == 200 and kept.json()["confirmed_at"] is not None
+    assert client.get("/v1/assignments/due", headers=security).json() == []

@@ -666,3 +666,61 @@ def test_revoking_an_adviser_ends_the_assignments_the_adviser_gave_on_the_case(t
     assert timed.vault.assignments.revoke(OPERATOR, case_ref="C-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER) == 2
     listed = timed.vault.assignments.assignments(actor("sara", "security_officer"), case_ref="C-1")
     assert listed == []
+
+
+# -- the periodic need-to-know review (R10) and the worklist -----------------------------------------------------------
+def test_an_assignment_unconfirmed_for_the_review_age_is_due_and_a_review_keeps_or_ends_it(
+    timed: Harness, clock: ManualClock
+) -> None:
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    register(timed.vault, "nurse.bakker", Role.MEDICAL_STAFF)
+    kept = assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER)
+    ended = assign(timed, "C-1", "nurse.bakker", Role.MEDICAL_STAFF)
+    clock.advance(days=89, hours=23)
+    assert timed.vault.assignments.due_for_review(SECURITY) == []
+    clock.advance(hours=2)  # 90 days and an hour: due (KLUIS_ASSIGNMENT_REVIEW_DAYS, 90 by default)
+    assert {a.assignment_id for a in timed.vault.assignments.due_for_review(SECURITY)} == {kept, ended}
+
+    confirmed = timed.vault.assignments.review(SECURITY, kept, keep=True)
+    assert confirmed.confirmed_at == clock.now() and events(timed)[-1]["reason"] == "confirmed"
+    revoked = timed.vault.assignments.review(SECURITY, ended, keep=False)
+    assert revoked.revoked_at == clock.now() and events(timed)[-1]["reason"] == "revoked"
+    assert timed.vault.assignments.due_for_review(SECURITY) == []  # confirmed: not due for another 90 days
+    live = timed.vault.assignments.assignments(SECURITY, case_ref="C-1")
+    assert [a.user_id for a in live] == ["dr.jansen"]
+    clock.advance(days=91)
+    assert [a.assignment_id for a in timed.vault.assignments.due_for_review(SECURITY)] == [kept]
+
+
+def test_the_review_is_for_the_security_officer_or_an_assigned_adviser_and_never_of_oneself(timed: Harness) -> None:
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    register(timed.vault, "nurse.bakker", Role.MEDICAL_STAFF)
+    own = assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER)
+    staff = timed.vault.assignments.assign(ADVISER, case_ref="C-1", user_id="nurse.bakker", role=Role.MEDICAL_STAFF)
+    with pytest.raises(AccessDenied):
+        timed.vault.assignments.review(ADVISER, own, keep=True)
+    assert events(timed)[-1]["reason"] == "self_service"
+    assert timed.vault.assignments.review(ADVISER, staff, keep=True).confirmed_at is not None
+    with pytest.raises(AccessDenied):
+        timed.vault.assignments.review(HANDLER, staff, keep=False)
+    with pytest.raises(NotFound):
+        timed.vault.assignments.review(SECURITY, 999, keep=True)
+    assert events(timed)[-1]["event_type"] == "assignment.review" and events(timed)[-1]["reason"] == "not_found"
+
+
+def test_the_worklist_shows_the_callers_own_cases_and_how(timed: Harness, clock: ManualClock) -> None:
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER, ends_at=clock.now() + timedelta(days=3))
+    assign(timed, "C-2", "dr.jansen", Role.MEDICAL_ADVISER)
+    mine = timed.vault.assignments.mine(ADVISER)
+    assert [(a.case_ref, a.relation.value, a.ends_at) for a in mine] == [
+        ("C-1", "assigned", clock.now() + timedelta(days=3)),
+        ("C-2", "assigned", None),
+    ]
+    assert events(timed)[-1]["event_type"] == "worklist.read"
+    with pytest.raises(AccessDenied):  # a worklist is a unit member's
+        timed.vault.assignments.mine(HANDLER)
+    with pytest.raises(AccessDenied):  # ... whom the register confirms
+        timed.vault.assignments.mine(actor("dr.nobody", "medical_adviser"))
+    clock.advance(days=3)
+    assert [a.case_ref for a in timed.vault.assignments.mine(ADVISER)] == ["C-2"]

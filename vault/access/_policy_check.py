@@ -17,6 +17,7 @@ from vault.access._policy_files import Rule
 from vault.access._request import DecisionRequest
 from vault.vocabulary import (
     COMMERCIAL_PURPOSES,
+    DATA_ROLES,
     MEDICAL_UNIT_ROLES,
     Action,
     Category,
@@ -92,7 +93,19 @@ def _resource_violations(
         yield f"the audit log is changed through the policy: {where}"
     if resource in (Resource.KEYS, Resource.POLICY) and Role.KEY_ADMIN not in roles:
         yield f"keys or the policy are reached by someone other than a key admin: {where}"
-    if resource is Resource.ASSIGNMENTS and action is not Action.VIEW_METADATA and Role.KEY_ADMIN not in roles:
+    if (
+        resource is Resource.ASSIGNMENTS
+        and action is Action.UPDATE
+        and not (Role.SECURITY_OFFICER in roles or (Role.MEDICAL_ADVISER in roles and relation is Relation.ASSIGNED))
+    ):
+        yield f"need-to-know reviewed by someone other than the security officer or an assigned adviser: {where}"
+    if resource is Resource.WORKLIST and not roles & DATA_ROLES:
+        yield f"a worklist for someone outside the data roles: {where}"
+    if (
+        resource is Resource.ASSIGNMENTS
+        and action not in (Action.VIEW_METADATA, Action.UPDATE)
+        and Role.KEY_ADMIN not in roles
+    ):
         yield f"assignments of any role are managed by someone other than a key admin: {where}"
     if (
         resource is Resource.ASSIGNMENTS

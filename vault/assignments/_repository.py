@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from vault.access import AssignmentRow, assignment_row
@@ -156,6 +156,50 @@ def end_case_assignments(session: Session, *, organisation: str, case_ref: str, 
             CaseAssignment.case_ref == case_ref,
             CaseAssignment.revoked_at.is_(None),
         )
+        .values(revoked_at=now)
+        .returning(*_RETURNED)
+    )
+    return [assignment_row(row) for row in result]
+
+
+def due(
+    session: Session, organisation: str, *, now: datetime, since: datetime
+) -> list[tuple[AssignmentRow, str, datetime | None]]:
+    """Live assignments (not break-glass uses) last confirmed, or begun, before ``since``."""
+    query = (
+        select(*_RETURNED, CaseAssignment.created_by, CaseAssignment.confirmed_at)
+        .where(
+            CaseAssignment.organisation == organisation,
+            CaseAssignment.relation != "break_glass",
+            CaseAssignment.revoked_at.is_(None),
+            CaseAssignment.starts_at <= now,
+            or_(CaseAssignment.ends_at.is_(None), CaseAssignment.ends_at > now),
+            func.coalesce(CaseAssignment.confirmed_at, CaseAssignment.starts_at) < since,
+        )
+        .order_by(CaseAssignment.case_ref, CaseAssignment.id)
+    )
+    return [(assignment_row(row), str(row[10]), row[11]) for row in session.execute(query)]
+
+
+def assignment(session: Session, organisation: str, assignment_id: int) -> tuple[AssignmentRow, str] | None:
+    """One assignment, locked for this transaction."""
+    query = (
+        select(*_RETURNED, CaseAssignment.created_by)
+        .where(CaseAssignment.organisation == organisation, CaseAssignment.id == assignment_id)
+        .with_for_update()
+    )
+    found = session.execute(query).first()
+    return None if found is None else (assignment_row(found), str(found[10]))
+
+
+def confirm(session: Session, assignment_id: int, now: datetime) -> None:
+    session.execute(update(CaseAssignment).where(CaseAssignment.id == assignment_id).values(confirmed_at=now))
+
+
+def revoke_one(session: Session, assignment_id: int, now: datetime) -> list[AssignmentRow]:
+    result = session.execute(
+        update(CaseAssignment)
+        .where(CaseAssignment.id == assignment_id, CaseAssignment.revoked_at.is_(None))
         .values(revoked_at=now)
         .returning(*_RETURNED)
     )

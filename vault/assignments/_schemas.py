@@ -26,9 +26,12 @@ class AssignmentView(BaseModel):
     created_by: str
     live: bool
     sealed: bool
+    confirmed_at: datetime | None = None  # the last need-to-know review that kept it
 
     @classmethod
-    def of(cls, row: AssignmentRow, created_by: str, *, live: bool, sealed: bool) -> AssignmentView:
+    def of(
+        cls, row: AssignmentRow, created_by: str, *, live: bool, sealed: bool, confirmed_at: datetime | None = None
+    ) -> AssignmentView:
         return cls(
             assignment_id=row.id,
             case_ref=row.case_ref,
@@ -41,4 +44,5 @@ class AssignmentView(BaseModel):
             created_by=created_by,
             live=live and sealed,
             sealed=sealed,
+            confirmed_at=confirmed_at,
         )

@@ -7,21 +7,22 @@ assignment (R10)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from vault.access import AccessGuard, AssignmentRow, Grant, Target, Work
 from vault.actor import Actor
 from vault.assignments import _repository as repository
 from vault.assignments._schemas import AssignmentView
 from vault.audit import About, EventType, Reason
-from vault.errors import AccessDenied, Conflict, InvalidInput
+from vault.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from vault.identifiers import require_user_id
 from vault.vocabulary import DATA_ROLES, MEDICAL_UNIT_ROLES, Action, Purpose, Relation, Resource, Role
 
 
 class AssignmentService:
-    def __init__(self, *, guard: AccessGuard) -> None:
+    def __init__(self, *, guard: AccessGuard, review_days: int = 90) -> None:
         self._guard = guard
+        self._review_days = review_days
 
     def assign(
         self,
@@ -157,6 +158,79 @@ class AssignmentService:
         )
         self._reseal(work, grant, ended)
         return len(ended)
+
+    def due_for_review(self, actor: Actor) -> list[AssignmentView]:
+        """Live assignments whose need-to-know was last confirmed (or began) longer ago than the review age: the
+        security officer's periodic review (R10). Break-glass uses have a review of their own."""
+
+        def operation(work: Work) -> list[AssignmentView]:
+            target = Target(Resource.ASSIGNMENTS, About(target="due_for_review"))
+            work.authorize(EventType.ASSIGNMENT_LIST, Action.VIEW_METADATA, Purpose.ADMINISTRATION, target)
+            since = work.now - timedelta(days=self._review_days)
+            listed = repository.due(work.session, work.actor.organisation, now=work.now, since=since)
+            return [
+                AssignmentView.of(row, created_by, live=True, sealed=work.assignment_sealed(row), confirmed_at=when)
+                for row, created_by, when in listed
+            ]
+
+        return self._guard.run(actor, operation, reads_only=True)
+
+    def review(self, actor: Actor, assignment_id: int, *, keep: bool) -> AssignmentView:
+        """Confirm an assignment's need-to-know (it is due again after the review age) or revoke it (R10); by the
+        security officer or an adviser assigned to the case, never for oneself."""
+
+        def operation(work: Work) -> AssignmentView:
+            found = repository.assignment(work.session, work.actor.organisation, assignment_id)
+            about = About(target=f"assignment:{assignment_id}")
+            if found is None:
+                work.refuse(EventType.ASSIGNMENT_REVIEW, about, Reason.NOT_FOUND, NotFound("no such assignment"))
+            row, created_by = found
+            about = About(case_ref=row.case_ref, target=f"{row.user_id}:{row.role}")
+            target = Target(Resource.ASSIGNMENTS, about)
+            grant = work.authorize(EventType.ASSIGNMENT_REVIEW, Action.UPDATE, Purpose.ADMINISTRATION, target)
+            if work.claimed_actor.is_self(row.user_id):
+                grant.withdraw(Reason.SELF_SERVICE, AccessDenied("nobody reviews their own need-to-know"))
+            if not _live(work, row) or row.relation == Relation.BREAK_GLASS.value:
+                grant.withdraw(Reason.POLICY, Conflict("only a live assignment is reviewed"))
+            if keep:
+                repository.confirm(work.session, assignment_id, work.now)
+                grant.note_reason(Reason.CONFIRMED)
+                return AssignmentView.of(
+                    row, created_by, live=True, sealed=work.assignment_sealed(row), confirmed_at=work.now
+                )
+            revoked = repository.revoke_one(work.session, assignment_id, work.now)
+            if row.role == Role.MEDICAL_ADVISER.value:
+                revoked += repository.revoke_given_by(
+                    work.session,
+                    organisation=work.actor.organisation,
+                    case_ref=row.case_ref,
+                    assigner=row.user_id,
+                    now=work.now,
+                )
+            self._reseal(work, grant, revoked)
+            grant.note_reason(Reason.REVOKED)
+            return AssignmentView.of(revoked[0], created_by, live=False, sealed=True)
+
+        return self._guard.run(actor, operation)
+
+    def mine(self, actor: Actor) -> list[AssignmentView]:
+        """The requester's worklist: the cases they may work on now, and how (assigned, delegated, break-glass
+        until …), in the roles the register confirms."""
+
+        def operation(work: Work) -> list[AssignmentView]:
+            target = Target(Resource.WORKLIST, About(target="self"))
+            work.authorize(EventType.WORKLIST, Action.READ, Purpose.ADMINISTRATION, target)
+            roles = {role.value for role in work.actor.known_roles()}
+            listed = repository.assignments(
+                work.session, work.actor.organisation, case_ref=None, user_id=work.actor.user, live_at=work.now
+            )
+            return [
+                AssignmentView.of(row, created_by, live=True, sealed=True)
+                for row, created_by in listed
+                if row.role in roles and work.assignment_sealed(row)
+            ]
+
+        return self._guard.run(actor, operation, reads_only=True)
 
     def assignments(
         self, actor: Actor, *, case_ref: str | None = None, user_id: str | None = None, live_only: bool = True

@@ -30,6 +30,8 @@ class EventType(StrEnum):
     ASSIGNMENT_CREATE = "assignment.create"
     ASSIGNMENT_REVOKE = "assignment.revoke"
     ASSIGNMENT_LIST = "assignment.list"
+    ASSIGNMENT_REVIEW = "assignment.review"  # need-to-know confirmed or revoked (R10)
+    WORKLIST = "worklist.read"
     CASE_CLOSE = "case.close"
     UNIT_REGISTER = "unit.register"
     UNIT_CHANGE = "unit.change"  # a registration suspended, reinstated or ended
@@ -66,6 +68,8 @@ class Reason(StrEnum):
     ALREADY_ASSIGNED = "already_assigned"  # break-glass on a case one already has access to
     BREAK_GLASS_BLOCKED = "break_glass_blocked"  # open not-justified findings: cleared first
     ALREADY_REVIEWED = "already_reviewed"
+    CONFIRMED = "confirmed"  # a review kept the assignment
+    REVOKED = "revoked"  # a review ended it
     OTHER_ORGANISATION = "other_organisation"  # what belongs to (or spans) another organisation
     MAC_INVALID = "mac_invalid"  # a row that grants access does not carry its MAC
     NOT_FOUND = "not_found"
@@ -124,6 +128,8 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.ASSIGNMENT_CREATE: ("C", "assignment"),
     EventType.ASSIGNMENT_REVOKE: ("D", "assignment"),
     EventType.ASSIGNMENT_LIST: ("R", "assignment"),
+    EventType.ASSIGNMENT_REVIEW: ("U", "assignment"),
+    EventType.WORKLIST: ("R", "assignment"),
     EventType.CASE_CLOSE: ("U", "case"),
     EventType.UNIT_REGISTER: ("C", "unit_member"),
     EventType.UNIT_CHANGE: ("U", "unit_member"),

@@ -42,6 +42,7 @@ class CaseAssignment(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # vault/access/_row_macs.py
     created_by: Mapped[str] = mapped_column(String(128))
+    confirmed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)  # the need-to-know review
 
 
 class Advice(Base):
