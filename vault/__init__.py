@@ -13,6 +13,7 @@ from vault.break_glass import BreakGlassView
 from vault.cases import AdviceInput, CaseView, CausalLink, Conclusion, PublishedAdvice, Referral
 from vault.config import Settings
 from vault.crypto import new_ed25519_jwk
+from vault.delegations import DelegationView
 from vault.errors import (
     AccessDenied,
     AuditUnavailable,
@@ -86,6 +87,7 @@ __all__ = [
     "ConsentRequired",
     "CreatedRecord",
     "DecryptionFailed",
+    "DelegationView",
     "Erased",
     "FieldName",
     "ImportReport",

@@ -4,6 +4,7 @@
     vault.cases        refer, case view, publish advice, close
     vault.assignments  assign, revoke, list (need-to-know per case, R10)
     vault.unit         the unit register: register, suspend, reinstate, end, list (R3, R4, R7)
+    vault.delegations  an adviser's cases to another adviser for a period (R2)
     vault.break_glass  open a case without an assignment; the security officer's review and clearance (R37)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
@@ -28,6 +29,7 @@ from vault.audit.service import AuditService
 from vault.break_glass import BreakGlassService
 from vault.cases import CaseService
 from vault.config import Settings
+from vault.delegations import DelegationService
 from vault.errors import InvalidInput
 from vault.keys import KeyProvider
 from vault.keys.service import KeyService
@@ -61,6 +63,7 @@ class Vault:
         self.assignments = AssignmentService(guard=deps.guard, review_days=deps.settings.assignment_review_days)
         self.cases = CaseService(guard=deps.guard, records=self.records, assignments=self.assignments)
         self.unit = UnitRegister(guard=deps.guard)
+        self.delegations = DelegationService(guard=deps.guard)
         self.break_glass = BreakGlassService(
             guard=deps.guard,
             assignments=self.assignments,

@@ -46,6 +46,7 @@ class Resource(StrEnum):
     UNIT_REGISTER = "unit_register"  # who is in the functional unit, on which credential
     CASES = "cases"  # a case's life in the unit: closing it
     BREAK_GLASS = "break_glass"  # opening a case without an assignment, and its review
+    DELEGATIONS = "delegations"  # an adviser's cases delegated to another adviser for a period (R2)
     WORKLIST = "worklist"  # the cases a unit member may work on: their own assignments only
 
 

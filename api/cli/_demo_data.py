@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from api.auth import dev_token
@@ -46,6 +46,7 @@ PERSONAS = [
 
 
 _CHECKED = datetime(2026, 1, 5, tzinfo=UTC)
+_NEXT_WEEK = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=7)
 # The unit register (R3): what makes the personas' token roles count. Every number and reference is fictional.
 UNIT = [
     Registration(user_id="dr.jansen", role=Role.MEDICAL_ADVISER, credential="19012345601", credential_date=_CHECKED),
@@ -134,6 +135,9 @@ def seed(vault: Vault) -> dict[str, str]:
             explanation="The complaints are partly explained by the accident; re-assess in three months.",
         ),
         Purpose.CLAIM_ASSESSMENT,
+    )
+    vault.delegations.delegate(  # dr.jansen is away next week: dr.devries covers his claim
+        adviser, "dr.devries", starts_at=_NEXT_WEEK, ends_at=_NEXT_WEEK + timedelta(days=7), case_ref="CLAIM-2026-001"
     )
     vault.break_glass.open(
         on_call,

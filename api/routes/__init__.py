@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.routes import assignments, audit, break_glass, cases, health, records, unit
+from api.routes import assignments, audit, break_glass, cases, delegations, health, records, unit
 
 ROUTERS: tuple[APIRouter, ...] = (
     records.router,
@@ -10,6 +10,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     assignments.router,
     unit.router,
     break_glass.router,
+    delegations.router,
     audit.router,
     health.router,
 )

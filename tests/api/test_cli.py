@@ -249,6 +249,10 @@ def test_demo_seeds_a_fictional_insurer_and_prints_tokens_and_curl_lines(setting
         assert {("dr.jansen", "medical_adviser"), ("nurse.bakker", "medical_staff")} <= unit  # a registered unit
         pending = kluis.vault.break_glass.uses(security)
         assert [(u.user_id, u.case_ref) for u in pending] == [("dr.devries", "CLAIM-2026-001")]  # awaiting review
+        delegated = kluis.vault.delegations.delegations(security)
+        assert [(d.delegator, d.delegate, d.case_ref) for d in delegated] == [
+            ("dr.jansen", "dr.devries", "CLAIM-2026-001")
+        ]
     finally:
         kluis.close()
     again = run(env, "demo", "--no-serve")  # a second run reuses the data instead of seeding twice

@@ -236,3 +236,29 @@ def test_the_worklist_and_the_need_to_know_review_over_http(
     kept = client.post(f"/v1/assignments/{assigned}/review", headers=security, json={"keep": True})
     assert kept.status_code == 200 and kept.json()["confirmed_at"] is not None
     assert client.get("/v1/assignments/due", headers=security).json() == []
+
+
+def test_an_adviser_delegates_over_http_and_the_delegate_acts_on_his_behalf(
+    served: tuple[TestClient, Harness, IdentityProvider],
+) -> None:
+    client, kluis, idp = served
+    admin, security = idp.bearer("kees", "key_admin"), idp.bearer("sara", "security_officer")
+    jansen, smit = idp.bearer("dr.j", "medical_adviser"), idp.bearer("dr.s", "medical_adviser")
+    for user in ("dr.j", "dr.s"):
+        body = {"user_id": user, "role": "medical_adviser", "credential": BIG, "credential_date": CHECKED}
+        assert client.post("/v1/unit/members", headers=admin, json=body).status_code == 201
+    assigned = client.post("/v1/cases/C-4/assignments", headers=admin, json={"user": "dr.j", "role": "medical_adviser"})
+    assert assigned.status_code == 201
+    away = {"delegate": "dr.s", "ends_at": "2099-01-01T00:00:00Z", "case_ref": "C-4"}
+    made = client.post("/v1/delegations", headers=jansen, json=away)
+    assert made.status_code == 201 and made.json()["live"] is True
+    assert client.post("/v1/delegations", headers=smit, json={**away, "delegate": "dr.j"}).status_code == 403
+    worklist = client.get("/v1/me/cases", headers=smit).json()
+    assert [(w["case_ref"], w["relation"], w["on_behalf_of"]) for w in worklist] == [("C-4", "delegated", "dr.j")]
+    client.get("/v1/cases/C-4?purpose=claim_assessment", headers=smit)  # nothing in it yet, but allowed:
+    seen = _last_event(kluis)
+    assert seen["event_type"] == "case.view" and seen["outcome"] == "allowed"
+    assert seen["actor"]["on_behalf_of"] == "dr.j"
+    assert [d["delegate"] for d in client.get("/v1/delegations", headers=security).json()] == ["dr.s"]
+    ended = client.delete(f"/v1/delegations/{made.json()['delegation_id']}", headers=jansen)
+    assert ended.status_code == 200 and ended.json()["live"] is False

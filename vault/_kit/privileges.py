@@ -27,6 +27,7 @@ DATA = (
     "advice",
     "unit_members",
     "break_glass_uses",
+    "delegations",
 )
 READ_ONLY = ("policy_rules", "alembic_version")
 

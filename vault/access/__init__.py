@@ -11,8 +11,10 @@ from vault.access._policy_store import PolicyStore
 from vault.access._refusals import TokenRefusals
 from vault.access._repository import (
     AssignmentRow,
+    DelegationRow,
     MemberRow,
     assignment_row,
+    delegation_row,
     member_row,
     policy_rules,
     replace_policy_rules,
@@ -27,6 +29,7 @@ __all__ = [
     "AssignmentRow",
     "Decision",
     "DecisionRequest",
+    "DelegationRow",
     "FieldsToSeal",
     "Grant",
     "MemberRow",
@@ -41,6 +44,7 @@ __all__ = [
     "Work",
     "all_requests",
     "assignment_row",
+    "delegation_row",
     "member_row",
     "parse_policy_lines",
     "policy_rules",

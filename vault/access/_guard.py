@@ -30,10 +30,16 @@ from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
 from vault.access._policy_store import PolicyStore
 from vault.access._relations import no_relation, relations_to_cases
-from vault.access._repository import AssignmentRow, MemberRow
+from vault.access._repository import AssignmentRow, DelegationRow, MemberRow
 from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles, request_for_held
 from vault.access._retry import retrying_conflicts
-from vault.access._row_macs import RowMacProvider, RowMacs, assignment_message, member_message
+from vault.access._row_macs import (
+    RowMacProvider,
+    RowMacs,
+    assignment_message,
+    delegation_message,
+    member_message,
+)
 from vault.access._standing import standing
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
@@ -54,7 +60,7 @@ from vault.errors import (
 )
 from vault.keys._access import KEY_ACCESS
 from vault.metrics import AUDIT_EVENTS_PER_COMMIT, AUDIT_HEAD, AUDIT_WAIT, DECISIONS, WITNESS_FAILURES, WITNESSED
-from vault.vocabulary import Action, Category, Purpose, Relation, Resource, Role
+from vault.vocabulary import RELATION_RANK, Action, Category, Purpose, Relation, Resource, Role
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -79,6 +85,7 @@ class _Pending:
     purpose: str | None
     rule: str | None  # None: refused before any decision
     reason: Reason | None
+    on_behalf_of: str | None = None  # allowed through a delegation: the delegating adviser (R2)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -113,6 +120,7 @@ class Work:
         # each case's held roles in canonical order, looked up once per unit (None: not about a case)
         self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(self.actor))}
         self._keys_used: dict[str, DataKey] = {}
+        self._on_behalf: dict[str, str] = {}  # case -> the adviser who delegated it to the requester
         self._state = "open"
 
     # -- deciding ------------------------------------------------------------------------------------------------
@@ -130,9 +138,88 @@ class Work:
                 sealed=lambda row: macs.valid(_message(row), row.mac),
                 unsealed=unsealed,
             )
+            self._delegated(found)
             self._held.update((case, held_roles(relations)) for case, relations in found.items())
             for row in unsealed:  # it granted nothing; the security officer hears of it with this unit's events
                 self._alert("assignment", f"assignment:{row.id}", row.case_ref)
+
+    def _delegated(self, found: dict[str, dict[Role, Relation]]) -> None:
+        """An adviser's relation through delegations (R2): DELEGATED on each case where a live, sealed delegation
+        to them covers a live, sealed assignment of the delegating adviser (assigned, never itself delegated, so a
+        delegate cannot pass it on), unless they have a stronger relation of their own."""
+        if not found or Role.MEDICAL_ADVISER not in self.actor.known_roles():
+            return
+        organisation = self.actor.organisation
+        delegations = repository.live_delegations(
+            self.session, organisation=organisation, delegate=self.actor.user, now=self.now
+        )
+        for delegation in delegations:
+            if not self.delegation_sealed(delegation):
+                self._alert("delegation", f"delegation:{delegation.id}")
+                continue
+            wanted = [c for c in found if delegation.case_ref in (None, c)]
+            rows = repository.assignment_rows(
+                self.session,
+                organisation=organisation,
+                user_id=delegation.delegator,
+                case_refs=wanted,
+                roles=[Role.MEDICAL_ADVISER.value],
+                now=self.now,
+            )
+            for row in rows:
+                relations = found[row.case_ref]
+                if row.relation != Relation.ASSIGNED.value or not self.assignment_sealed(row):
+                    continue
+                if RELATION_RANK[relations[Role.MEDICAL_ADVISER]] < RELATION_RANK[Relation.DELEGATED]:
+                    relations[Role.MEDICAL_ADVISER] = Relation.DELEGATED
+                    self._on_behalf[row.case_ref] = delegation.delegator
+
+    def delegations_to_me(self) -> list[DelegationRow]:
+        """The live, sealed delegations to the requester (an adviser), for their worklist."""
+        if Role.MEDICAL_ADVISER not in self.actor.known_roles():
+            return []
+        rows = repository.live_delegations(
+            self.session, organisation=self.actor.organisation, delegate=self.actor.user, now=self.now
+        )
+        return [row for row in rows if self.delegation_sealed(row)]
+
+    def relation_to(self, case_ref: str, role: Role) -> Relation:
+        """The requester's relation to the case in one role, as this unit decides with it."""
+        if case_ref not in self._held:
+            self.preload_relations([case_ref])
+        return dict(self._held[case_ref]).get(role, Relation.NONE)
+
+    def delegation_sealed(self, row: DelegationRow) -> bool:
+        message = delegation_message(
+            row.organisation, row.delegator, row.delegate, row.case_ref, row.starts_at, row.ends_at, row.revoked_at
+        )
+        return self._guard._row_macs.valid(message, row.mac)
+
+    def delegation_mac(
+        self,
+        grant: Grant,
+        *,
+        delegate: str,
+        case_ref: str | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        revoked_at: datetime | None = None,
+        delegator: str | None = None,
+    ) -> bytes:
+        """The MAC of a delegation row this unit's grant allows writing (the requester's own, unless revoking)."""
+        self._require_open()
+        if grant._work is not self or grant.target.resource is not Resource.DELEGATIONS:
+            raise PermissionError("this grant is not for a delegation")
+        message = delegation_message(
+            self.actor.organisation,
+            delegator or self.actor.user,
+            delegate,
+            case_ref,
+            starts_at,
+            ends_at,
+            revoked_at,
+        )
+        return self._guard._row_macs.sign(message)
 
     def _alert(self, object_type: str, target: str, case_ref: str | None = None) -> None:
         about = About(object_type=object_type, case_ref=case_ref, target=target)
@@ -406,9 +493,11 @@ class Work:
             reason = Reason.POLICY
         if decision.allowed and _BREAK_GLASS_RULE in decision.rule:  # R37: flagged in the log and the report
             about = replace(about, break_glass=True)
+        on_behalf = self._on_behalf.get(about.case_ref or "") if decision.allowed else None
         pending = _Pending(
             event_type, "allowed" if decision.allowed else "denied", about, purpose.value, decision.rule, reason
         )
+        pending.on_behalf_of = on_behalf
         self._pending.append(pending)
         return pending
 
@@ -446,7 +535,14 @@ class Work:
             events.refused(p.event_type, actor, now, p.about, p.reason or Reason.POLICY, purpose=p.purpose)
             if p.rule is None
             else events.decided(
-                p.event_type, actor, p.outcome, now, p.about, purpose=p.purpose, rule=p.rule, reason=p.reason
+                p.event_type,
+                actor if p.on_behalf_of is None else replace(actor, on_behalf_of=p.on_behalf_of),
+                p.outcome,
+                now,
+                p.about,
+                purpose=p.purpose,
+                rule=p.rule,
+                reason=p.reason,
             )
             for p in self._pending
         ]

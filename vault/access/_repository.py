@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from vault._kit import chunks, fetch_all
 from vault.access._policy_files import Rule
 from vault.access._target import SealedField
-from vault.models import CaseAssignment, PolicyRule, Record, RecordField, UnitMember
+from vault.models import CaseAssignment, Delegation, PolicyRule, Record, RecordField, UnitMember
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +156,51 @@ def member_row(row: Any) -> MemberRow:
     return MemberRow(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], bytes(row[11])
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DelegationRow:
+    """A delegation as stored: its decisive columns and the MAC that seals them."""
+
+    id: int
+    organisation: str
+    delegator: str
+    delegate: str
+    case_ref: str | None
+    starts_at: datetime
+    ends_at: datetime
+    revoked_at: datetime | None
+    mac: bytes
+
+
+_DELEGATION_COLUMNS = (
+    Delegation.id,
+    Delegation.organisation,
+    Delegation.delegator,
+    Delegation.delegate,
+    Delegation.case_ref,
+    Delegation.starts_at,
+    Delegation.ends_at,
+    Delegation.revoked_at,
+    Delegation.mac,
+)
+_LIVE_DELEGATIONS = select(*_DELEGATION_COLUMNS).where(  # built once: every unit of an adviser about a case runs it
+    Delegation.organisation == bindparam("organisation"),
+    Delegation.delegate == bindparam("delegate"),
+    Delegation.revoked_at.is_(None),
+    Delegation.starts_at <= bindparam("now"),
+    Delegation.ends_at > bindparam("now"),
+)
+
+
+def live_delegations(session: Session, *, organisation: str, delegate: str, now: datetime) -> list[DelegationRow]:
+    rows = fetch_all(session, _LIVE_DELEGATIONS, {"organisation": organisation, "delegate": delegate, "now": now})
+    return [delegation_row(row) for row in rows]
+
+
+def delegation_row(row: Any) -> DelegationRow:
+    """A delegation from a row of DelegationRow's columns, in order (extra columns after them are ignored)."""
+    return DelegationRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bytes(row[8]))
 
 
 def policy_rules(session: Session) -> list[Rule]:

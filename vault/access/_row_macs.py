@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 _ASSIGNMENT = b"kluis.row.assignment"
 _UNIT_MEMBER = b"kluis.row.unit_member"
+_DELEGATION = b"kluis.row.delegation"
 _VERSION = 1
 _U16 = struct.Struct(">H").pack
 
@@ -81,6 +82,19 @@ def member_message(
         status,
     )
     return _message(_UNIT_MEMBER, parts)
+
+
+def delegation_message(
+    organisation: str,
+    delegator: str,
+    delegate: str,
+    case_ref: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    revoked_at: datetime | None,
+) -> bytes:
+    parts = (organisation, delegator, delegate, case_ref or "*", _when(starts_at), _when(ends_at), _when(revoked_at))
+    return _message(_DELEGATION, parts)
 
 
 class RowMacs:

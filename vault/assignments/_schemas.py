@@ -27,6 +27,7 @@ class AssignmentView(BaseModel):
     live: bool
     sealed: bool
     confirmed_at: datetime | None = None  # the last need-to-know review that kept it
+    on_behalf_of: str | None = None  # a worklist entry through a delegation: the delegating adviser
 
     @classmethod
     def of(

@@ -221,14 +221,31 @@ class AssignmentService:
             target = Target(Resource.WORKLIST, About(target="self"))
             work.authorize(EventType.WORKLIST, Action.READ, Purpose.ADMINISTRATION, target)
             roles = {role.value for role in work.actor.known_roles()}
-            listed = repository.assignments(
-                work.session, work.actor.organisation, case_ref=None, user_id=work.actor.user, live_at=work.now
-            )
-            return [
+            organisation, me = work.actor.organisation, work.actor.user
+            listed = repository.assignments(work.session, organisation, case_ref=None, user_id=me, live_at=work.now)
+            mine = [
                 AssignmentView.of(row, created_by, live=True, sealed=True)
                 for row, created_by in listed
                 if row.role in roles and work.assignment_sealed(row)
             ]
+            for delegation in work.delegations_to_me():  # the delegators' own assignments, on their behalf
+                theirs = repository.assignments(
+                    work.session,
+                    organisation,
+                    case_ref=delegation.case_ref,
+                    user_id=delegation.delegator,
+                    live_at=work.now,
+                )
+                for row, created_by in theirs:
+                    if row.relation != Relation.ASSIGNED.value or row.role != Role.MEDICAL_ADVISER.value:
+                        continue
+                    if not work.assignment_sealed(row):
+                        continue
+                    ends = delegation.ends_at if row.ends_at is None else min(row.ends_at, delegation.ends_at)
+                    view = AssignmentView.of(row, created_by, live=True, sealed=True)
+                    changes = {"user_id": me, "relation": Relation.DELEGATED, "ends_at": ends}
+                    mine.append(view.model_copy(update={**changes, "on_behalf_of": delegation.delegator}))
+            return mine
 
         return self._guard.run(actor, operation, reads_only=True)
 

@@ -30,6 +30,9 @@ class EventType(StrEnum):
     ASSIGNMENT_CREATE = "assignment.create"
     ASSIGNMENT_REVOKE = "assignment.revoke"
     ASSIGNMENT_LIST = "assignment.list"
+    DELEGATION_CREATE = "delegation.create"
+    DELEGATION_REVOKE = "delegation.revoke"
+    DELEGATION_LIST = "delegation.list"
     ASSIGNMENT_REVIEW = "assignment.review"  # need-to-know confirmed or revoked (R10)
     WORKLIST = "worklist.read"
     CASE_CLOSE = "case.close"
@@ -68,6 +71,7 @@ class Reason(StrEnum):
     ALREADY_ASSIGNED = "already_assigned"  # break-glass on a case one already has access to
     BREAK_GLASS_BLOCKED = "break_glass_blocked"  # open not-justified findings: cleared first
     ALREADY_REVIEWED = "already_reviewed"
+    DELEGATED_FURTHER = "delegated_further"  # a delegate cannot pass on what was delegated to them
     CONFIRMED = "confirmed"  # a review kept the assignment
     REVOKED = "revoked"  # a review ended it
     OTHER_ORGANISATION = "other_organisation"  # what belongs to (or spans) another organisation
@@ -129,6 +133,9 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.ASSIGNMENT_REVOKE: ("D", "assignment"),
     EventType.ASSIGNMENT_LIST: ("R", "assignment"),
     EventType.ASSIGNMENT_REVIEW: ("U", "assignment"),
+    EventType.DELEGATION_CREATE: ("C", "delegation"),
+    EventType.DELEGATION_REVOKE: ("D", "delegation"),
+    EventType.DELEGATION_LIST: ("R", "delegation"),
     EventType.WORKLIST: ("R", "assignment"),
     EventType.CASE_CLOSE: ("U", "case"),
     EventType.UNIT_REGISTER: ("C", "unit_member"),

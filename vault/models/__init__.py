@@ -7,7 +7,7 @@ contract), so no other code can write an audit row.
 
 from vault.models._base import Base, Timestamp, UTCDateTime
 from vault.models.break_glass import BreakGlassUse
-from vault.models.cases import Advice, Case, CaseAssignment
+from vault.models.cases import Advice, Case, CaseAssignment, Delegation
 from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
 from vault.models.records import Record, RecordField, Reference
@@ -21,6 +21,7 @@ __all__ = [
     "Case",
     "CaseAssignment",
     "DataKeyRow",
+    "Delegation",
     "PolicyRule",
     "Record",
     "RecordField",

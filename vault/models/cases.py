@@ -45,6 +45,26 @@ class CaseAssignment(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)  # the need-to-know review
 
 
+class Delegation(Base):
+    """An adviser's cases (all, or one) delegated to another registered adviser for a period (DOMAIN R2): the delegate
+    works on them on behalf of the delegator. Sealed like assignments; a delegate's own delegations never pass on
+    what was delegated to them (only the delegator's own assignments are delegated)."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_delegate", "organisation", "delegate"),)
+
+    id: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    delegator: Mapped[str] = mapped_column(String(128))
+    delegate: Mapped[str] = mapped_column(String(128))
+    case_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)  # None: all the delegator's cases
+    starts_at: Mapped[datetime] = mapped_column(Timestamp)
+    ends_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(128))
+    mac: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Advice(Base):
     """A published version of the adviser's conclusion in non-medical terms (R11, R15). Versions are kept."""
 
