@@ -124,10 +124,11 @@ def _in_process(kluis: Kluis, record_id: str, token: str) -> InProcess:
 def _servers(env: dict[str, str], kluis_port: int, plain_port: int, workers: int) -> list[subprocess.Popen[bytes]]:
     kluis_command = [str(Path(sys.executable).parent / "kluis"), "serve", "--port", str(kluis_port)]
     plain_command = [sys.executable, "-m", "bench.plain_app", "--port", str(plain_port)]
+    # KLUIS_BENCH_SERVER_LOG: a file to keep the servers' logs in (to see why a request failed); none by default
+    log_path = os.environ.get("KLUIS_BENCH_SERVER_LOG")
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - outlives this call, like the servers
     return [
-        subprocess.Popen(
-            [*command, "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        subprocess.Popen([*command, "--workers", str(workers)], env=env, stdout=log, stderr=log)
         for command in (kluis_command, plain_command)
     ]
 

@@ -32,6 +32,7 @@ ALLOWED_ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
 _ASYMMETRIC_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
 _FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "x5c", "jwk"})
 REFRESH_INTERVAL_SECONDS = 60.0
+LOAD_WAIT_SECONDS = 10.0  # how long a caller waits for a JWKS load another caller started
 MAX_TOKEN_CHARS = 16_384
 VERIFIED_TTL_SECONDS = 30.0
 VERIFIED_MAX_ENTRIES = 4096
@@ -86,6 +87,7 @@ class KeySource:
         self._lock = threading.Lock()
         self._keys: dict[str, PyJWK] = {}
         self._loaded_at: float | None = None
+        self._loading: threading.Event | None = None  # set when the load under way has finished
 
     @classmethod
     def from_file(cls, path: Path) -> KeySource:
@@ -104,24 +106,44 @@ class KeySource:
 
     def key(self, kid: str, *, may_load: bool = True) -> PyJWK | None:
         """The key for ``kid``, loading the JWKS when it is unknown (at most once per interval). The load runs
-        outside the lock, so a slow JWKS server never holds up callers that find their key cached; with
-        ``may_load=False`` (the event loop) this never blocks: KeysNotLoaded where a load would be needed."""
+        outside the lock, so a slow JWKS server never holds up callers that find their key cached; callers that
+        need the key while a load is under way wait for that load (a fresh worker's first burst of requests would
+        otherwise be refused as unknown_kid); with ``may_load=False`` (the event loop) this never blocks:
+        KeysNotLoaded where a load would be needed or is under way."""
         with self._lock:
             keys = self._keys
             now = self._clock()
-            due = kid not in keys and (self._loaded_at is None or now - self._loaded_at >= REFRESH_INTERVAL_SECONDS)
-            if not due:
-                return keys.get(kid)
+            loading = self._loading
+            if kid in keys:
+                return keys[kid]
+            due = loading is None and (self._loaded_at is None or now - self._loaded_at >= REFRESH_INTERVAL_SECONDS)
+            if not due and loading is None:
+                return None  # unknown, and the JWKS was loaded within the interval
             if not may_load:
                 raise KeysNotLoaded()
-            self._loaded_at = now  # one load per interval, even with many callers at once
+            if due:
+                self._loaded_at = now  # one load per interval, even with many callers at once
+                loading = self._loading = threading.Event()
+                mine = True
+            else:
+                mine = False
+        assert loading is not None
+        if not mine:
+            loading.wait(LOAD_WAIT_SECONDS)
+            with self._lock:
+                return self._keys.get(kid)
         loaded: dict[str, PyJWK] | None = None
-        with contextlib.suppress(OSError, ValueError):  # keep the keys we had; the kid stays unknown
-            loaded = parse_jwks(self._load())
-        with self._lock:
-            if loaded is not None:
-                self._keys = loaded
-            return self._keys.get(kid)
+        try:
+            with contextlib.suppress(OSError, ValueError):  # keep the keys we had; the kid stays unknown
+                loaded = parse_jwks(self._load())
+        finally:
+            with self._lock:
+                if loaded is not None:
+                    self._keys = loaded
+                self._loading = None
+                found = self._keys.get(kid)
+            loading.set()
+        return found
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,34 @@ def test_unknown_kid_refreshes_the_jwks_at_most_once_a_minute() -> None:
     assert len(loads) == 2
 
 
+def test_callers_arriving_while_the_jwks_loads_wait_for_it_instead_of_being_refused(idp: IdentityProvider) -> None:
+    """A fresh worker's first burst of requests: one caller loads the keys, the others wait for that load (they
+    were refused as unknown_kid, found by the HTTP benchmark)."""
+    import threading
+
+    from api.auth import KeySource
+
+    document = json.loads(idp.jwks_file.read_text())
+    started, loads = threading.Event(), []
+
+    def slow_load() -> dict[str, Any]:
+        loads.append(1)
+        started.set()
+        time.sleep(0.3)
+        return dict(document)
+
+    source = KeySource(slow_load)
+    found: list[object] = []
+    callers = [threading.Thread(target=lambda: found.append(source.key("rsa-1"))) for _ in range(8)]
+    callers[0].start()
+    assert started.wait(5)
+    for caller in callers[1:]:
+        caller.start()
+    for caller in callers:
+        caller.join(10)
+    assert len(loads) == 1 and len(found) == 8 and all(key is not None for key in found)
+
+
 def test_symmetric_keys_in_a_jwks_are_never_loaded() -> None:
     from api.auth import parse_jwks
 
