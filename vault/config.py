@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     break_glass_max_minutes: int = Field(
         default=120, ge=5, le=480, description="the longest break-glass use a member may ask for (capped at 8 h)"
     )
+    delegation_max_days: int = Field(default=90, ge=1, le=366, description="the longest delegation an adviser gives")
     assignment_review_days: int = Field(
         default=90, ge=1, le=730, description="an assignment unconfirmed this long is due for a need-to-know review"
     )

@@ -63,7 +63,7 @@ class Vault:
         self.assignments = AssignmentService(guard=deps.guard, review_days=deps.settings.assignment_review_days)
         self.cases = CaseService(guard=deps.guard, records=self.records, assignments=self.assignments)
         self.unit = UnitRegister(guard=deps.guard)
-        self.delegations = DelegationService(guard=deps.guard)
+        self.delegations = DelegationService(guard=deps.guard, max_days=deps.settings.delegation_max_days)
         self.break_glass = BreakGlassService(
             guard=deps.guard,
             assignments=self.assignments,

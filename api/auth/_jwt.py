@@ -134,7 +134,8 @@ class KeySource:
                 return self._keys.get(kid)
         loaded: dict[str, PyJWK] | None = None
         try:
-            with contextlib.suppress(OSError, ValueError):  # keep the keys we had; the kid stays unknown
+            # keep the keys we had and the kid stays unknown, whatever is wrong with the document
+            with contextlib.suppress(OSError, ValueError, TypeError, AttributeError, jwt.PyJWTError):
                 loaded = parse_jwks(self._load())
         finally:
             with self._lock:

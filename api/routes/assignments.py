@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from pydantic import StrictBool
 
 from api.deps import CurrentActor, VaultDep
 from api.routes._params import CaseRef
@@ -62,7 +63,7 @@ def due_for_review(actor: CurrentActor, vault: VaultDep) -> list[AssignmentView]
 
 
 class ReviewIn(Strict):
-    keep: bool  # true: the need-to-know still stands; false: revoke
+    keep: StrictBool  # true: the need-to-know still stands; false: revoke
 
 
 @router.post("/assignments/{assignment_id}/review", response_model=AssignmentView)

@@ -230,6 +230,13 @@ def test_callers_arriving_while_the_jwks_loads_wait_for_it_instead_of_being_refu
     assert len(loads) == 1 and len(found) == 8 and all(key is not None for key in found)
 
 
+@pytest.mark.parametrize("document", [{"keys": 5}, {"keys": None}, {"keys": [{"kty": "RSA", "kid": "x", "n": 1}]}])
+def test_a_malformed_jwks_leaves_the_kid_unknown(document: dict[str, Any]) -> None:
+    from api.auth import KeySource
+
+    assert KeySource(lambda: document).key("x") is None  # refused as unknown_kid, never a 500
+
+
 def test_symmetric_keys_in_a_jwks_are_never_loaded() -> None:
     from api.auth import parse_jwks
 

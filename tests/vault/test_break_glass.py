@@ -201,3 +201,9 @@ def test_a_break_glass_row_edited_in_the_database_grants_nothing(timed: Harness,
         timed.vault.records.read(ON_CALL, record, Purpose.CLAIM_ASSESSMENT)
     assert any(e["event_type"] == "integrity.alert" for e in _events(timed))
     assert timed.vault.break_glass.uses(SECURITY)[0].sealed is False
+
+
+@pytest.mark.parametrize("formatted", ["111.222.333", "111 222 333", "111-222-333"])
+def test_a_note_with_a_formatted_bsn_is_refused(timed: Harness, case: str, formatted: str) -> None:
+    with pytest.raises(InvalidInput):
+        timed.vault.break_glass.open(ON_CALL, case, BreakGlassReason.OTHER, f"Subject {formatted} phoned, urgent.")

@@ -14,7 +14,18 @@ import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
 from tests.harness import REGISTRAR, Harness, ManualClock, open_harness, register
-from vault import AccessDenied, Category, InvalidInput, NewRecord, NotFound, Purpose, Role, Settings, initialise
+from vault import (
+    AccessDenied,
+    Category,
+    InvalidInput,
+    NewRecord,
+    NotFound,
+    Purpose,
+    RegistrationStatus,
+    Role,
+    Settings,
+    initialise,
+)
 
 JANSEN = actor("dr.jansen", "medical_adviser")
 SMIT = actor("dr.smit", "medical_adviser")
@@ -148,3 +159,44 @@ def test_the_security_officer_sees_every_delegation_and_an_edited_one_grants_not
     with pytest.raises(NotFound):
         timed.vault.records.read(SMIT, records["C-1"], Purpose.CLAIM_ASSESSMENT)
     assert timed.vault.delegations.delegations(SECURITY)[0].sealed is False
+
+
+def test_a_delegation_ends_with_the_delegators_registration_and_the_security_officer_can_end_it(
+    timed: Harness, records: dict[str, str], clock: ManualClock
+) -> None:
+    made = timed.vault.delegations.delegate(JANSEN, "dr.smit", ends_at=clock.now() + timedelta(days=7))
+    jansen = next(m for m in timed.vault.unit.members(SECURITY, "dr.jansen"))
+    timed.vault.unit.change(REGISTRAR, jansen.member_id, RegistrationStatus.SUSPENDED)
+    with pytest.raises(NotFound):  # a delegator whose registration does not count delegates nothing
+        timed.vault.records.read(SMIT, records["C-1"], Purpose.CLAIM_ASSESSMENT)
+    assert timed.vault.assignments.mine(SMIT) == []
+    ended = timed.vault.delegations.revoke(SECURITY, made.delegation_id)  # the delegator cannot any more
+    assert ended.revoked_at == clock.now()
+    with pytest.raises(AccessDenied):  # nobody else ends another's delegation
+        timed.vault.delegations.revoke(actor("kees", "key_admin"), made.delegation_id)
+
+
+def test_a_delegation_starts_now_or_later_and_is_capped(
+    timed: Harness, records: dict[str, str], clock: ManualClock
+) -> None:
+    with pytest.raises(InvalidInput):  # KLUIS_DELEGATION_MAX_DAYS, 90 by default
+        timed.vault.delegations.delegate(JANSEN, "dr.smit", ends_at=clock.now() + timedelta(days=91))
+    with pytest.raises(InvalidInput):
+        timed.vault.delegations.delegate(
+            JANSEN, "dr.smit", starts_at=clock.now() - timedelta(days=1), ends_at=clock.now() + timedelta(days=1)
+        )
+
+
+def test_a_delegate_neither_revokes_on_the_case_nor_breaks_glass_on_it(
+    timed: Harness, records: dict[str, str], clock: ManualClock
+) -> None:
+    from vault import BreakGlassReason, Conflict
+
+    timed.vault.cases.refer(actor("anna", "claims_handler"), "C-1", "CUST-1", "Fictional: can the claimant work?")
+    timed.vault.delegations.delegate(JANSEN, "dr.smit", ends_at=clock.now() + timedelta(days=7))
+    with pytest.raises(AccessDenied):
+        timed.vault.assignments.revoke(SMIT, case_ref="C-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    assert timed.vault.records.read(JANSEN, records["C-1"], Purpose.CLAIM_ASSESSMENT)  # dr.jansen keeps the case
+    with pytest.raises(Conflict):  # he has access already: no false alert for the security officer
+        timed.vault.break_glass.open(SMIT, "C-1", BreakGlassReason.OTHER, "Covering for dr.jansen this week.")
+    assert _last(timed)["reason"] == "already_assigned"

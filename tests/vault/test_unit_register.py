@@ -724,3 +724,14 @@ def test_the_worklist_shows_the_callers_own_cases_and_how(timed: Harness, clock:
         timed.vault.assignments.mine(actor("dr.nobody", "medical_adviser"))
     clock.advance(days=3)
     assert [a.case_ref for a in timed.vault.assignments.mine(ADVISER)] == ["C-2"]
+
+
+def test_an_adviser_reviews_the_units_assignments_but_not_a_criminal_data_officers(timed: Harness) -> None:
+    register(timed.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    register(timed.vault, "cor", Role.CRIMINAL_DATA_OFFICER)
+    assign(timed, "C-1", "dr.jansen", Role.MEDICAL_ADVISER)
+    criminal = assign(timed, "C-1", "cor", Role.CRIMINAL_DATA_OFFICER)
+    with pytest.raises(AccessDenied):
+        timed.vault.assignments.review(ADVISER, criminal, keep=False)
+    assert {a.user_id for a in timed.vault.assignments.assignments(SECURITY, case_ref="C-1")} == {"cor", "dr.jansen"}
+    assert timed.vault.assignments.review(SECURITY, criminal, keep=True).confirmed_at is not None

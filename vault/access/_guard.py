@@ -157,6 +157,8 @@ class Work:
             if not self.delegation_sealed(delegation):
                 self._alert("delegation", f"delegation:{delegation.id}")
                 continue
+            if self.confirmed_in(delegation.delegator, Role.MEDICAL_ADVISER) is None:
+                continue  # a delegator whose registration no longer counts delegates nothing
             wanted = [c for c in found if delegation.case_ref in (None, c)]
             rows = repository.assignment_rows(
                 self.session,
@@ -181,7 +183,11 @@ class Work:
         rows = repository.live_delegations(
             self.session, organisation=self.actor.organisation, delegate=self.actor.user, now=self.now
         )
-        return [row for row in rows if self.delegation_sealed(row)]
+        return [
+            row
+            for row in rows
+            if self.delegation_sealed(row) and self.confirmed_in(row.delegator, Role.MEDICAL_ADVISER) is not None
+        ]
 
     def relation_to(self, case_ref: str, role: Role) -> Relation:
         """The requester's relation to the case in one role, as this unit decides with it."""

@@ -99,8 +99,12 @@ def _resource_violations(
         and not (Role.SECURITY_OFFICER in roles or (Role.MEDICAL_ADVISER in roles and relation is Relation.ASSIGNED))
     ):
         yield f"need-to-know reviewed by someone other than the security officer or an assigned adviser: {where}"
-    if resource is Resource.DELEGATIONS and action is not Action.VIEW_METADATA and Role.MEDICAL_ADVISER not in roles:
+    if resource is Resource.DELEGATIONS and action is Action.MANAGE and Role.MEDICAL_ADVISER not in roles:
         yield f"cases delegated by someone other than a medical adviser: {where}"
+    if resource is Resource.DELEGATIONS and action is Action.UPDATE and Role.SECURITY_OFFICER not in roles:
+        yield f"another's delegation ended by someone other than the security officer: {where}"
+    if resource is Resource.DELEGATIONS and action not in (Action.MANAGE, Action.UPDATE, Action.VIEW_METADATA):
+        yield f"delegations handled other than by giving, ending or listing them: {where}"
     if resource is Resource.DELEGATIONS and not roles & {Role.MEDICAL_ADVISER, Role.SECURITY_OFFICER}:
         yield f"delegations reached by someone other than an adviser or the security officer: {where}"
     if resource is Resource.WORKLIST and not roles & DATA_ROLES:

@@ -91,6 +91,11 @@ class AssignmentService:
             grant = work.authorize(
                 EventType.ASSIGNMENT_REVOKE, Action.MANAGE, Purpose.ADMINISTRATION, _target(case_ref, user_id, role)
             )
+            admin = Role.KEY_ADMIN in work.actor.known_roles()
+            if not admin and work.relation_to(case_ref, Role.MEDICAL_ADVISER) is not Relation.ASSIGNED:
+                grant.withdraw(
+                    Reason.POLICY, AccessDenied("only an adviser assigned to the case (not a delegate) does")
+                )
             organisation = work.actor.organisation
             revoked = repository.revoke_assignments(
                 work.session, organisation=organisation, case_ref=case_ref, user_id=user_id, role=role, now=work.now
@@ -190,6 +195,9 @@ class AssignmentService:
             grant = work.authorize(EventType.ASSIGNMENT_REVIEW, Action.UPDATE, Purpose.ADMINISTRATION, target)
             if work.claimed_actor.is_self(row.user_id):
                 grant.withdraw(Reason.SELF_SERVICE, AccessDenied("nobody reviews their own need-to-know"))
+            officer = Role.SECURITY_OFFICER in work.actor.known_roles()
+            if not officer and Role(row.role) not in MEDICAL_UNIT_ROLES:  # advisers review their unit's staffing
+                grant.withdraw(Reason.POLICY, AccessDenied("an adviser reviews the unit's assignments only"))
             if not _live(work, row) or row.relation == Relation.BREAK_GLASS.value:
                 grant.withdraw(Reason.POLICY, Conflict("only a live assignment is reviewed"))
             if keep:

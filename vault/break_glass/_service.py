@@ -9,6 +9,7 @@ Decided and audited through the access guard; the free-text note never enters an
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import structlog
@@ -75,7 +76,8 @@ class BreakGlassService:
             )
             if case[1] is not None:
                 grant.withdraw(Reason.CASE_CLOSED, Conflict("the case is closed"))
-            if work.own_assignment_ends(case_ref):
+            held = {work.relation_to(case_ref, r) for r in (Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF)}
+            if work.own_assignment_ends(case_ref) or held - {Relation.NONE}:
                 grant.withdraw(Reason.ALREADY_ASSIGNED, Conflict("you already have access to this case"))
             if repository.open_findings(work.session, work.actor.organisation, work.actor.user):
                 grant.withdraw(
@@ -173,7 +175,7 @@ def _note(text: str) -> str:
     low, high = NOTE_CHARS
     if not low <= len(stripped) <= high:
         raise InvalidInput(f"explain in {low} to {high} characters")
-    if looks_like_bsn(stripped):
+    if looks_like_bsn(stripped) or looks_like_bsn(re.sub(r"(?<=\d)[ .\-](?=\d)", "", stripped)):
         raise InvalidInput("a note never holds a BSN")
     return stripped
 

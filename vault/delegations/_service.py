@@ -8,7 +8,7 @@ holds only by delegation is refused. Decided and audited through the access guar
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,8 +36,9 @@ class DelegationView(BaseModel):
 
 
 class DelegationService:
-    def __init__(self, *, guard: AccessGuard) -> None:
+    def __init__(self, *, guard: AccessGuard, max_days: int = 90) -> None:
         self._guard = guard
+        self._max = timedelta(days=max_days)
 
     def delegate(
         self,
@@ -58,8 +59,11 @@ class DelegationService:
             grant = work.authorize(EventType.DELEGATION_CREATE, Action.MANAGE, Purpose.ADMINISTRATION, target)
             if work.claimed_actor.is_self(delegate):
                 grant.withdraw(Reason.SELF_SERVICE, InvalidInput("nobody delegates to themselves"))
-            if ends_at <= starts or ends_at <= work.now:
-                grant.withdraw(Reason.POLICY, InvalidInput("a delegation ends after it starts, and in the future"))
+            if starts < work.now - timedelta(minutes=5) or ends_at <= starts or ends_at > starts + self._max:
+                grant.withdraw(
+                    Reason.POLICY,
+                    InvalidInput(f"a delegation starts now or later and lasts at most {self._max.days} days"),
+                )
             if work.confirmed_in(delegate, Role.MEDICAL_ADVISER) is None:
                 grant.withdraw(
                     Reason.NOT_REGISTERED, InvalidInput(f"{delegate} is not a registered medical adviser here")
@@ -96,9 +100,11 @@ class DelegationService:
             if found is None:
                 work.refuse(EventType.DELEGATION_REVOKE, about, Reason.NOT_FOUND, NotFound("no such delegation"))
             target = Target(Resource.DELEGATIONS, About(case_ref=found.case_ref, target=f"delegation:{found.id}"))
-            grant = work.authorize(EventType.DELEGATION_REVOKE, Action.MANAGE, Purpose.ADMINISTRATION, target)
-            if not work.claimed_actor.is_self(found.delegator):
-                grant.withdraw(Reason.POLICY, AccessDenied("a delegation is revoked by the adviser who gave it"))
+            own = work.claimed_actor.is_self(found.delegator)
+            # the delegator ends their own (managing it); the security officer ends any (e.g. once the delegator's
+            # registration no longer counts and they cannot)
+            action = Action.MANAGE if own else Action.UPDATE
+            grant = work.authorize(EventType.DELEGATION_REVOKE, action, Purpose.ADMINISTRATION, target)
             if found.revoked_at is not None or found.ends_at <= work.now:
                 grant.withdraw(Reason.POLICY, Conflict("the delegation has ended"))
             mac = work.delegation_mac(
