@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -249,7 +250,8 @@ def test_an_adviser_delegates_over_http_and_the_delegate_acts_on_his_behalf(
         assert client.post("/v1/unit/members", headers=admin, json=body).status_code == 201
     assigned = client.post("/v1/cases/C-4/assignments", headers=admin, json={"user": "dr.j", "role": "medical_adviser"})
     assert assigned.status_code == 201
-    away = {"delegate": "dr.s", "ends_at": "2099-01-01T00:00:00Z", "case_ref": "C-4"}
+    back = (datetime.now(UTC) + timedelta(days=14)).isoformat()  # an absence of two weeks (at most 90 days)
+    away = {"delegate": "dr.s", "ends_at": back, "case_ref": "C-4"}
     made = client.post("/v1/delegations", headers=jansen, json=away)
     assert made.status_code == 201 and made.json()["live"] is True
     assert client.post("/v1/delegations", headers=smit, json={**away, "delegate": "dr.j"}).status_code == 403
