@@ -10,6 +10,9 @@ from vault.access._policy_service import PolicyService
 from vault.access._policy_store import PolicyStore
 from vault.access._refusals import TokenRefusals
 from vault.access._repository import (
+    ASSIGNMENT_COLUMNS,
+    DELEGATION_COLUMNS,
+    MEMBER_COLUMNS,
     AssignmentRow,
     DelegationRow,
     MemberRow,
@@ -24,7 +27,10 @@ from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
 from vault.access._target import FieldsToSeal, SealedField, SealedRecord, Target
 
 __all__ = [
+    "ASSIGNMENT_COLUMNS",
     "DEFAULT_DENY",
+    "DELEGATION_COLUMNS",
+    "MEMBER_COLUMNS",
     "AccessGuard",
     "AssignmentRow",
     "Decision",

@@ -33,7 +33,7 @@ class AssignmentRow:
     mac: bytes | None
 
 
-_ASSIGNMENT_COLUMNS = (
+ASSIGNMENT_COLUMNS = (
     CaseAssignment.id,
     CaseAssignment.organisation,
     CaseAssignment.case_ref,
@@ -47,7 +47,7 @@ _ASSIGNMENT_COLUMNS = (
 )
 
 
-_LIVE_ASSIGNMENTS = select(*_ASSIGNMENT_COLUMNS).where(  # built once: every decision about a case runs it
+_LIVE_ASSIGNMENTS = select(*ASSIGNMENT_COLUMNS).where(  # built once: every decision about a case runs it
     CaseAssignment.user_id == bindparam("user_id"),
     CaseAssignment.organisation == bindparam("organisation"),
     CaseAssignment.case_ref.in_(bindparam("case_refs", expanding=True)),
@@ -81,7 +81,7 @@ def assignment_row(row: Any) -> AssignmentRow:
 
 def unsealed_assignments(session: Session) -> list[AssignmentRow]:
     """Assignments without a MAC (rows from before migration 0005)."""
-    query = select(*_ASSIGNMENT_COLUMNS).where(CaseAssignment.mac.is_(None)).order_by(CaseAssignment.id)
+    query = select(*ASSIGNMENT_COLUMNS).where(CaseAssignment.mac.is_(None)).order_by(CaseAssignment.id)
     return [assignment_row(row) for row in session.execute(query)]
 
 
@@ -111,7 +111,7 @@ class MemberRow:
     mac: bytes
 
 
-_MEMBER_COLUMNS = (
+MEMBER_COLUMNS = (
     UnitMember.id,
     UnitMember.organisation,
     UnitMember.user_id,
@@ -136,7 +136,7 @@ _SUPERVISORS = (
 )
 # Built once: every unit of work of a requester with a data role runs it. The requester's live registrations and
 # those of the advisers supervising them, in one round trip.
-_LIVE_MEMBERS = select(*_MEMBER_COLUMNS).where(
+_LIVE_MEMBERS = select(*MEMBER_COLUMNS).where(
     UnitMember.organisation == bindparam("organisation"),
     or_(UnitMember.user_id == bindparam("user_id"), UnitMember.user_id.in_(_SUPERVISORS)),
     UnitMember.status == "active",
@@ -173,7 +173,7 @@ class DelegationRow:
     mac: bytes
 
 
-_DELEGATION_COLUMNS = (
+DELEGATION_COLUMNS = (
     Delegation.id,
     Delegation.organisation,
     Delegation.delegator,
@@ -184,7 +184,7 @@ _DELEGATION_COLUMNS = (
     Delegation.revoked_at,
     Delegation.mac,
 )
-_LIVE_DELEGATIONS = select(*_DELEGATION_COLUMNS).where(  # built once: every unit of an adviser about a case runs it
+_LIVE_DELEGATIONS = select(*DELEGATION_COLUMNS).where(  # built once: every unit of an adviser about a case runs it
     Delegation.organisation == bindparam("organisation"),
     Delegation.delegate == bindparam("delegate"),
     Delegation.revoked_at.is_(None),

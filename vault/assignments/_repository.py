@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from vault.access import AssignmentRow, assignment_row
+from vault.access import ASSIGNMENT_COLUMNS, AssignmentRow, assignment_row
 from vault.models import Case, CaseAssignment
 from vault.vocabulary import Relation, Role
 
@@ -44,18 +44,7 @@ def add_assignment(
     return int(result.scalar_one())
 
 
-_RETURNED = (
-    CaseAssignment.id,
-    CaseAssignment.organisation,
-    CaseAssignment.case_ref,
-    CaseAssignment.user_id,
-    CaseAssignment.role,
-    CaseAssignment.relation,
-    CaseAssignment.starts_at,
-    CaseAssignment.ends_at,
-    CaseAssignment.revoked_at,
-    CaseAssignment.mac,
-)
+_RETURNED = ASSIGNMENT_COLUMNS  # the access package's row shape (AssignmentRow)
 
 
 def revoke_assignments(
@@ -120,19 +109,7 @@ def assignments(
     live_at: datetime | None,
 ) -> list[tuple[AssignmentRow, str]]:
     """One case's or one user's assignments (live at ``live_at``, or all), with who made each."""
-    query = select(
-        CaseAssignment.id,
-        CaseAssignment.organisation,
-        CaseAssignment.case_ref,
-        CaseAssignment.user_id,
-        CaseAssignment.role,
-        CaseAssignment.relation,
-        CaseAssignment.starts_at,
-        CaseAssignment.ends_at,
-        CaseAssignment.revoked_at,
-        CaseAssignment.mac,
-        CaseAssignment.created_by,
-    ).where(CaseAssignment.organisation == organisation)
+    query = select(*ASSIGNMENT_COLUMNS, CaseAssignment.created_by).where(CaseAssignment.organisation == organisation)
     if case_ref is not None:
         query = query.where(CaseAssignment.case_ref == case_ref)
     if user_id is not None:

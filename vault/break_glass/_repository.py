@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from vault.access import AssignmentRow, assignment_row
+from vault.access import ASSIGNMENT_COLUMNS, AssignmentRow, assignment_row
 from vault.models import BreakGlassUse, Case, CaseAssignment
 from vault.vocabulary import ReviewOutcome
 
@@ -51,19 +51,7 @@ def uses(
     lock: bool = False,
 ) -> list[Listed]:
     query = (
-        select(
-            CaseAssignment.id,
-            CaseAssignment.organisation,
-            CaseAssignment.case_ref,
-            CaseAssignment.user_id,
-            CaseAssignment.role,
-            CaseAssignment.relation,
-            CaseAssignment.starts_at,
-            CaseAssignment.ends_at,
-            CaseAssignment.revoked_at,
-            CaseAssignment.mac,
-            BreakGlassUse,
-        )
+        select(*ASSIGNMENT_COLUMNS, BreakGlassUse)
         .join(BreakGlassUse, BreakGlassUse.id == CaseAssignment.id)
         .where(BreakGlassUse.organisation == organisation)
         .order_by(BreakGlassUse.opened_at, BreakGlassUse.id)
@@ -98,4 +86,4 @@ def clear(session: Session, organisation: str, user_id: str, *, cleared_by: str,
         )
         .values(cleared_by=cleared_by, cleared_at=cleared_at)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result is a cursor result

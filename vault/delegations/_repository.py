@@ -8,20 +8,10 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from vault.access import DelegationRow, delegation_row
+from vault.access import DELEGATION_COLUMNS, DelegationRow, delegation_row
 from vault.models import Delegation
 
-_COLUMNS = (
-    Delegation.id,
-    Delegation.organisation,
-    Delegation.delegator,
-    Delegation.delegate,
-    Delegation.case_ref,
-    Delegation.starts_at,
-    Delegation.ends_at,
-    Delegation.revoked_at,
-    Delegation.mac,
-)
+_COLUMNS = DELEGATION_COLUMNS  # the access package's row shape (DelegationRow)
 
 
 def add(session: Session, row: dict[str, Any]) -> int:

@@ -8,27 +8,12 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from vault.access import MemberRow, member_row
+from vault.access import MEMBER_COLUMNS, MemberRow, member_row
 from vault.models import UnitMember
 
 Listed = tuple[MemberRow, datetime, str]  # a registration, when it last changed and by whom
 
-_COLUMNS = (
-    UnitMember.id,
-    UnitMember.organisation,
-    UnitMember.user_id,
-    UnitMember.role,
-    UnitMember.credential,
-    UnitMember.credential_date,
-    UnitMember.verified_by,
-    UnitMember.supervisor,
-    UnitMember.starts_at,
-    UnitMember.ends_at,
-    UnitMember.status,
-    UnitMember.mac,
-    UnitMember.changed_at,
-    UnitMember.changed_by,
-)
+_COLUMNS = (*MEMBER_COLUMNS, UnitMember.changed_at, UnitMember.changed_by)  # the access row shape, then who changed it
 
 
 def lock_person(session: Session, organisation: str, user_id: str) -> None:
