@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.harness import Harness, open_harness
+from tests.harness import Harness, ManualClock, open_harness
 from vault import Actor, Settings, initialise
 
 POSTGRES_URL = os.environ.get("KLUIS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -109,5 +109,20 @@ OPERATOR = actor("operator:test", "key_admin")
 def kluis(settings: Settings) -> Iterator[Harness]:
     initialise(settings, OPERATOR)
     running = open_harness(settings)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The injected clock, at 2026-12-01 09:00 UTC, moved by the test."""
+    return ManualClock()
+
+
+@pytest.fixture
+def timed(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
+    """A running vault on the injected clock (boundary tests)."""
+    initialise(settings, OPERATOR, clock)
+    running = open_harness(settings, clock)
     yield running
     running.close()

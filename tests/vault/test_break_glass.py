@@ -6,7 +6,6 @@ blocks the next use until cleared."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness, ManualClock, enrol, open_harness, register
+from tests.harness import Harness, ManualClock, enrol, register
 from vault import (
     AccessDenied,
     BreakGlassReason,
@@ -26,8 +25,6 @@ from vault import (
     Purpose,
     ReviewOutcome,
     Role,
-    Settings,
-    initialise,
 )
 
 HANDLER = actor("anna", "claims_handler")
@@ -35,19 +32,6 @@ ON_CALL = actor("dr.oncall", "medical_adviser")
 SECURITY = actor("sara", "security_officer")
 CRIMINAL = actor("cor", "criminal_data_officer")
 WHY = "Assigned adviser ill; the subject waits for a decision today."
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def timed(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
-    initialise(settings, OPERATOR, clock)
-    running = open_harness(settings, clock)
-    yield running
-    running.close()
 
 
 @pytest.fixture

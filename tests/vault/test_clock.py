@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness, ManualClock, enrol, open_harness
-from vault import AuditQuery, Category, NewRecord, NotFound, Purpose, Role, Settings, initialise
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def timed(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
-    initialise(settings, OPERATOR, clock)
-    running = open_harness(settings, clock)
-    yield running
-    running.close()
+from tests.harness import Harness, ManualClock, enrol
+from vault import AuditQuery, Category, NewRecord, NotFound, Purpose, Role
 
 
 def test_an_assignment_ends_on_the_injected_clock_to_the_minute(timed: Harness, clock: ManualClock) -> None:

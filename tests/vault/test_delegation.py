@@ -5,15 +5,14 @@ everything, after nothing; a delegate cannot delegate further; nothing crosses o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import OPERATOR, actor
-from tests.harness import REGISTRAR, Harness, ManualClock, open_harness, register
+from tests.conftest import actor
+from tests.harness import REGISTRAR, Harness, ManualClock, register
 from vault import (
     AccessDenied,
     Category,
@@ -23,26 +22,11 @@ from vault import (
     Purpose,
     RegistrationStatus,
     Role,
-    Settings,
-    initialise,
 )
 
 JANSEN = actor("dr.jansen", "medical_adviser")
 SMIT = actor("dr.smit", "medical_adviser")
 SECURITY = actor("sara", "security_officer")
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def timed(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
-    initialise(settings, OPERATOR, clock)
-    running = open_harness(settings, clock)
-    yield running
-    running.close()
 
 
 def _record(kluis: Harness, case: str) -> str:

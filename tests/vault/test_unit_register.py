@@ -19,7 +19,6 @@ Every refusal is checked to have been audited: the last event's type, outcome ``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import REGISTRAR, Harness, ManualClock, open_harness, register
+from tests.harness import REGISTRAR, Harness, ManualClock, register
 from vault import (
     AccessDenied,
     Category,
@@ -39,8 +38,6 @@ from vault import (
     Registration,
     RegistrationStatus,
     Role,
-    Settings,
-    initialise,
 )
 from vault.access._row_macs import member_message
 from vault.models import UnitMember
@@ -59,14 +56,6 @@ KEY_ADMIN = actor("kees.admin", "key_admin")
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
-
-
-@pytest.fixture
-def timed(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
-    initialise(settings, OPERATOR, clock)
-    running = open_harness(settings, clock)
-    yield running
-    running.close()
 
 
 def events(kluis: Harness) -> list[dict[str, Any]]:

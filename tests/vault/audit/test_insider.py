@@ -18,11 +18,6 @@ SECURITY = actor("sec", "security_officer")
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def log(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
     """A log with 25 events of searches, its head signed and witnessed (checkpoint interval 10)."""
     initialise(settings, OPERATOR, clock)
