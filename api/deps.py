@@ -39,10 +39,14 @@ async def current_actor(request: Request, authorization: Annotated[str | None, H
     if organisation not in vault.settings.token_organisations:  # R47: configuration decides, not the token
         await run_in_threadpool(vault.refuse_token, "organisation_not_allowed", client=client, request_id=request_id)
         raise AuthenticationFailed("organisation_not_allowed")
+    if identity.processor is not None and identity.processor not in vault.settings.oidc_processors:
+        await run_in_threadpool(vault.refuse_token, "processor_not_allowed", client=client, request_id=request_id)
+        raise AuthenticationFailed("processor_not_allowed")
     return Actor(
         user=identity.subject,
         roles=identity.roles,
         organisation=organisation,
+        processor=identity.processor,  # acts only under a live processing agreement (vault/access/_standing.py)
         # responsible_user is never taken from the token: the unit register names it (vault/access/_standing.py)
         client=client,
         request_id=request_id,

@@ -82,9 +82,10 @@ def register(
     by: Actor = REGISTRAR,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    processor: str | None = None,
 ) -> int:
     """Put a user in the unit register in one role, on a fictional credential (staff under ``supervisor``, by
-    default dr.jansen, who must be registered already)."""
+    default dr.jansen, who must be registered already; a processor's staff under its agreement)."""
     if role is Role.MEDICAL_STAFF and supervisor is None:
         supervisor = "dr.jansen"
     registration = Registration(
@@ -93,6 +94,7 @@ def register(
         credential=_CREDENTIALS.get(role),
         credential_date=datetime(2026, 1, 5, tzinfo=UTC) if role in _CREDENTIALS else None,
         supervisor=supervisor,
+        processor=processor,
         starts_at=starts_at,
         ends_at=ends_at,
     )

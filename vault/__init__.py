@@ -29,9 +29,10 @@ from vault.errors import (
     PolicyUnavailable,
     VaultError,
 )
-from vault.identifiers import USER_ID_PATTERN
+from vault.identifiers import ORGANISATION_PATTERN, USER_ID_PATTERN, organisation_problem
 from vault.keys import read_public_key
 from vault.keys.service import CategoryKeyStatus, Migration, Rotation
+from vault.processors import AgreementView, NewAgreement
 from vault.records import (
     MAX_FIELDS,
     MAX_VALUE_CHARS,
@@ -63,11 +64,13 @@ from vault.vocabulary import (
 __all__ = [
     "MAX_FIELDS",
     "MAX_VALUE_CHARS",
+    "ORGANISATION_PATTERN",
     "USER_ID_PATTERN",
     "AccessDenied",
     "Action",
     "Actor",
     "AdviceInput",
+    "AgreementView",
     "AssignmentView",
     "AuditPage",
     "AuditQuery",
@@ -97,6 +100,7 @@ __all__ = [
     "KeyUnavailable",
     "MemberView",
     "Migration",
+    "NewAgreement",
     "NewRecord",
     "NotFound",
     "PolicyUnavailable",
@@ -127,6 +131,7 @@ __all__ = [
     "initialise",
     "new_ed25519_jwk",
     "open_vault",
+    "organisation_problem",
     "read_public_key",
     "verify_export",
 ]

@@ -12,7 +12,9 @@ OPERATOR_PREFIX = "operator:"  # the user id of a person at the console (`kluis`
 @dataclass(frozen=True, slots=True)
 class Actor:
     """The requester. ``responsible_user`` is the supervising medical adviser for medical staff (R4);
-    ``on_behalf_of`` the adviser whose case a delegate works on."""
+    ``on_behalf_of`` the adviser whose case a delegate works on. ``processor`` is the processor (a volmacht holder,
+    an external medical-advice bureau) the requester works for, as configured for their token's issuer, and
+    ``agreement`` the reference of the processing agreement they act under, as the guard found it (R47)."""
 
     user: str
     roles: tuple[str, ...]
@@ -24,6 +26,8 @@ class Actor:
     source_system: str = "kluis"
     auth_strength: AuthStrength = AuthStrength.UNKNOWN
     on_behalf_of: str | None = None
+    processor: str | None = None
+    agreement: str | None = None
 
     def is_self(self, user_id: str) -> bool:
         """Whether ``user_id`` is this person: at the console they act as ``operator:<login>``, and the login is

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vault.identifiers import organisation_problem
 from vault.vocabulary import DATA_ROLES, Role
 
 
@@ -62,6 +63,11 @@ class Settings(BaseSettings):
         description="organisations the issuer's tokens may act for (JSON list; the token's `org` claim picks one); "
         "default: only KLUIS_ORGANISATION",
     )
+    oidc_processors: list[str] = Field(
+        default_factory=list,
+        description="processors (volmacht holders, advice bureaus) whose staff the issuer authenticates (JSON list; "
+        "the token's `processor` claim names one); they act only under a recorded processing agreement (R47)",
+    )
     max_token_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400, description="longest token accepted")
     refused_token_interval_seconds: float = Field(
         default=60.0, gt=0, le=3600, description="refused tokens are audited once per source and reason per interval"
@@ -98,6 +104,15 @@ class Settings(BaseSettings):
         if roles is not None and not set(roles) <= DATA_ROLES:
             raise ValueError("KLUIS_MULTI_FACTOR_ROLES names data roles only")
         return roles
+
+    @field_validator("oidc_processors")
+    @classmethod
+    def _processor_ids(cls, processors: list[str]) -> list[str]:
+        for processor in processors:
+            problem = organisation_problem(processor)
+            if problem is not None:
+                raise ValueError(f"KLUIS_OIDC_PROCESSORS: {problem}")
+        return processors
 
     @property
     def effective_multi_factor_roles(self) -> frozenset[Role]:

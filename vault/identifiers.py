@@ -4,13 +4,21 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
+from pydantic import AfterValidator, StringConstraints
 from stdnum.nl import bsn
 
 from vault.errors import InvalidInput
 
 _USER = re.compile(r"[A-Za-z0-9._@-]{1,128}")
 USER_ID_PATTERN = r"^[A-Za-z0-9._@-]{1,128}$"  # the same, for HTTP and schema validation
+
+
+# A credential's or an agreement's own reference: a short identifier, never prose.
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w./ -]+$")
+]
 
 
 def looks_like_bsn(text: str) -> bool:
@@ -30,3 +38,24 @@ def require_user_id(value: str) -> str:
     if problem is not None:
         raise InvalidInput(problem)
     return value
+
+
+_ORGANISATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+ORGANISATION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # the same, for HTTP and schema validation
+
+
+def organisation_problem(value: str) -> str | None:
+    """What is wrong with an organisation's (a controller's or a processor's) identifier, or None."""
+    if not _ORGANISATION.fullmatch(value) or looks_like_bsn(value):
+        return "an organisation is an identifier: letters, digits and . _ -, at most 64, never a BSN"
+    return None
+
+
+def _organisation(value: str) -> str:
+    problem = organisation_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+OrganisationId = Annotated[str, AfterValidator(_organisation)]

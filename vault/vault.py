@@ -6,6 +6,7 @@
     vault.unit         the unit register: register, suspend, reinstate, end, list (R3, R4, R7)
     vault.delegations  an adviser's cases to another adviser for a period (R2)
     vault.break_glass  open a case without an assignment; the security officer's review and clearance (R37)
+    vault.processors   processing agreements: which processor acts for the controller, in which roles (R47)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
     vault.policy       check and load the access policy
@@ -34,6 +35,7 @@ from vault.errors import InvalidInput
 from vault.keys import KeyProvider
 from vault.keys.service import KeyService
 from vault.metrics import REFUSED_TOKENS
+from vault.processors import ProcessingAgreements
 from vault.records import RecordService
 from vault.unit import UnitRegister
 
@@ -64,6 +66,7 @@ class Vault:
         self.cases = CaseService(guard=deps.guard, records=self.records, assignments=self.assignments)
         self.unit = UnitRegister(guard=deps.guard)
         self.delegations = DelegationService(guard=deps.guard, max_days=deps.settings.delegation_max_days)
+        self.processors = ProcessingAgreements(guard=deps.guard)
         self.break_glass = BreakGlassService(
             guard=deps.guard,
             assignments=self.assignments,

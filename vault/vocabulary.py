@@ -48,6 +48,7 @@ class Resource(StrEnum):
     BREAK_GLASS = "break_glass"  # opening a case without an assignment, and its review
     DELEGATIONS = "delegations"  # an adviser's cases delegated to another adviser for a period (R2)
     WORKLIST = "worklist"  # the cases a unit member may work on: their own assignments only
+    PROCESSING_AGREEMENTS = "processing_agreements"  # which processor acts for the controller, in which roles (R47)
 
 
 class Purpose(StrEnum):
@@ -121,3 +122,7 @@ DATA_ROLES = frozenset({Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF, Role.CRIMINAL_
 OFFICER_ROLES = frozenset({Role.KEY_ADMIN, Role.SECURITY_OFFICER, Role.PRIVACY_OFFICER})
 # What the unit register records: the data roles on their credential, and the officers' duties.
 REGISTERED_ROLES = DATA_ROLES | OFFICER_ROLES
+# The roles a processor's staff may act in under a processing agreement (R47): the unit's work and the claims work
+# a volmacht holder or an external medical-advice bureau does for the controller; never the controller's own
+# oversight (officers) or its migrations.
+PROCESSOR_ROLES = DATA_ROLES | frozenset({Role.CLAIMS_HANDLER})

@@ -28,6 +28,9 @@ def register_member(
     credential_date: When = None,
     verified_by: Annotated[str | None, typer.Option(help="who verified or granted it (default: you)")] = None,
     supervisor: Annotated[str | None, typer.Option(help="staff: the supervising medical adviser")] = None,
+    processor: Annotated[
+        str | None, typer.Option(help="the processor they work for, under its processing agreement (R47)")
+    ] = None,
     starts_at: When = None,
     ends_at: When = None,
 ) -> None:
@@ -40,6 +43,7 @@ def register_member(
             credential_date=credential_date,
             verified_by=verified_by,
             supervisor=supervisor,
+            processor=processor,
             starts_at=starts_at,
             ends_at=ends_at,
         )
@@ -129,6 +133,7 @@ def _member_line(member: MemberView) -> str:
     state = "counts" if member.live else "does not count"
     seal = "" if member.sealed else ", SEAL FAILS"
     under = f" under {member.supervisor}" if member.supervisor else ""
+    under += f" for {member.processor}" if member.processor else ""
     return (
         f"{member.member_id}\t{member.user_id}\t{member.role.value}{under}\t{member.status.value}, {state}{seal}\t"
         f"from {member.starts_at.isoformat()} until {ends}"

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.routes import assignments, audit, break_glass, cases, delegations, health, records, unit
+from api.routes import assignments, audit, break_glass, cases, delegations, health, processors, records, unit
 
 ROUTERS: tuple[APIRouter, ...] = (
     records.router,
@@ -11,6 +11,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     unit.router,
     break_glass.router,
     delegations.router,
+    processors.router,
     audit.router,
     health.router,
 )

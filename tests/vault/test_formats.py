@@ -85,7 +85,7 @@ def test_reference_tokens_are_random_and_well_formed() -> None:
     assert not is_reference("kr1_" + "a" * 31) and not is_reference("kr2_" + "a" * 32)
 
 
-def _v2_event() -> AuditEvent:
+def _event(processor: str | None = None, agreement: str | None = None) -> AuditEvent:
     actor = Actor(
         "dr.jansen",
         ("medical_adviser",),
@@ -95,6 +95,8 @@ def _v2_event() -> AuditEvent:
         source_system="kluis-api",
         auth_strength=AuthStrength.MULTI_FACTOR,
         on_behalf_of="dr.devries",
+        processor=processor,
+        agreement=agreement,
     )
     about = About(
         object_type="record",
@@ -119,9 +121,27 @@ def _v2_event() -> AuditEvent:
     )
 
 
-def test_audit_event_v2_encoding_matches_the_vector() -> None:
+def test_audit_event_v3_encoding_matches_the_vector() -> None:
+    v = VECTORS["audit_event_v3"]
+    assert _event("bureau-x", "VWO-2026-014").canonical_bytes().decode() == v["body"]
+    document = json.loads(v["body"])
+    assert document["v"] == 3
+    # what v3 added, as documented in FORMATS.md: the processor and its agreement (R47)
+    assert (document["actor"]["processor"], document["actor"]["agreement"]) == ("bureau-x", "VWO-2026-014")
+    redone = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert redone == v["body"]
+    assert link_hash(v["seq"], bytes.fromhex(v["prev"]), v["body"].encode()).hex() == v["hash"]
+
+
+def test_v3_is_v2_with_the_processor_and_agreement_added() -> None:
+    v2 = json.loads(VECTORS["audit_event_v2"]["body"])
+    v3 = json.loads(_event().canonical_bytes())
+    assert v3["actor"].pop("processor") is None and v3["actor"].pop("agreement") is None
+    assert {**v3, "v": 2} == v2  # nothing else changed, so v2 readers need only ignore two members
+
+
+def test_audit_event_v2_vector_still_chains() -> None:
     v = VECTORS["audit_event_v2"]
-    assert _v2_event().canonical_bytes().decode() == v["body"]
     document = json.loads(v["body"])
     assert document["v"] == 2
     # the v2 members, as documented in FORMATS.md
@@ -132,10 +152,11 @@ def test_audit_event_v2_encoding_matches_the_vector() -> None:
     assert link_hash(v["seq"], bytes.fromhex(v["prev"]), v["body"].encode()).hex() == v["hash"]
 
 
-def test_a_log_of_v1_events_followed_by_v2_events_verifies() -> None:
+def test_a_log_of_v1_then_v2_then_v3_events_verifies() -> None:
     signer = Ed25519Signer(Ed25519Signer.generate_private_bytes())
     v1_body = VECTORS["audit_v1"]["body"].encode()
-    bodies = [v1_body, v1_body, _v2_event().canonical_bytes(), _v2_event().canonical_bytes()]
+    v2_body = VECTORS["audit_event_v2"]["body"].encode()
+    bodies = [v1_body, v2_body, _event().canonical_bytes(), _event("bureau-x", "VWO-2026-014").canonical_bytes()]
     stored, prev = [], GENESIS_HASH
     for seq, body in enumerate(bodies, start=1):
         chained = link_hash(seq, prev, body)
@@ -169,3 +190,22 @@ def test_field_v2_binds_organisation_and_case_and_opens_with_plain_aes_gcm() -> 
     assert DataKey(context.data_key_id, key).open(context, envelope) == v["plaintext"]
     raw = AESGCM(key).decrypt(envelope[1:13], envelope[13:], bytes.fromhex(v["associated_data"]))
     assert raw.decode() == v["plaintext"]
+
+
+def test_row_mac_messages_follow_the_documented_encoding() -> None:
+    from vault.access._row_macs import agreement_message, member_message  # the encoding itself, under test
+
+    starts, ends = datetime(2026, 12, 1, 9, 0, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    when = [starts.isoformat(timespec="microseconds"), ends.isoformat(timespec="microseconds")]
+    own = ("insurer-a", "dr.jansen", "medical_adviser", "12345678901", when[0], "kim", "", when[0], "", "active")
+    sealed_before = member_message(
+        "insurer-a", "dr.jansen", "medical_adviser", "12345678901", starts, "kim", None, starts, None, "active"
+    )
+    assert sealed_before == _length_prefixed(b"kluis.row.unit_member", 1, *own)  # unchanged for own staff
+    bureau = member_message(
+        "insurer-a", "dr.jansen", "medical_adviser", "12345678901", starts, "kim", None, starts, None, "active", "b-x"
+    )
+    assert bureau == _length_prefixed(b"kluis.row.unit_member", 2, *own, "b-x")  # v2: the processor appended
+    agreement = agreement_message("insurer-a", "b-x", "VWO-1", "claims_handler", starts, ends, None)
+    documented = _length_prefixed(b"kluis.row.processing_agreement", 1, "insurer-a", "b-x", "VWO-1", "claims_handler")
+    assert agreement == documented + _length_prefixed(b"", 0, *when, "")[1:]

@@ -28,6 +28,7 @@ DATA = (
     "unit_members",
     "break_glass_uses",
     "delegations",
+    "processing_agreements",
 )
 READ_ONLY = ("policy_rules", "alembic_version")
 

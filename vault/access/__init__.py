@@ -10,12 +10,15 @@ from vault.access._policy_service import PolicyService
 from vault.access._policy_store import PolicyStore
 from vault.access._refusals import TokenRefusals
 from vault.access._repository import (
+    AGREEMENT_COLUMNS,
     ASSIGNMENT_COLUMNS,
     DELEGATION_COLUMNS,
     MEMBER_COLUMNS,
+    AgreementRow,
     AssignmentRow,
     DelegationRow,
     MemberRow,
+    agreement_row,
     assignment_row,
     delegation_row,
     member_row,
@@ -27,11 +30,13 @@ from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
 from vault.access._target import FieldsToSeal, SealedField, SealedRecord, Target
 
 __all__ = [
+    "AGREEMENT_COLUMNS",
     "ASSIGNMENT_COLUMNS",
     "DEFAULT_DENY",
     "DELEGATION_COLUMNS",
     "MEMBER_COLUMNS",
     "AccessGuard",
+    "AgreementRow",
     "AssignmentRow",
     "Decision",
     "DecisionRequest",
@@ -48,6 +53,7 @@ __all__ = [
     "Target",
     "TokenRefusals",
     "Work",
+    "agreement_row",
     "all_requests",
     "assignment_row",
     "delegation_row",

@@ -30,17 +30,18 @@ from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
 from vault.access._policy_store import PolicyStore
 from vault.access._relations import no_relation, relations_to_cases
-from vault.access._repository import AssignmentRow, DelegationRow, MemberRow
+from vault.access._repository import AgreementRow, AssignmentRow, DelegationRow, MemberRow
 from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles, request_for_held
 from vault.access._retry import retrying_conflicts
 from vault.access._row_macs import (
     RowMacProvider,
     RowMacs,
+    agreement_message,
     assignment_message,
     delegation_message,
     member_message,
 )
-from vault.access._standing import standing
+from vault.access._standing import REASON_ORDER, agreement_covering, standing
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
 from vault.audit import About, AuditEvent, Checkpoint, EventType, Outcome, Reason, events
@@ -110,13 +111,14 @@ class Work:
         self._pending: list[_Pending] = []
         # The requester as the unit register confirms them (vault/access/_standing.py): every decision and event
         # of this unit uses these roles and this responsible user, never the token's word alone.
-        found = standing(session, actor, self.now, self.member_sealed, guard.multi_factor_roles)
+        found = standing(session, actor, self.now, self.member_sealed, guard.multi_factor_roles, self.agreement_sealed)
         self.actor = found.actor
         self.claimed_actor = actor
         self._unconfirmed = found.unconfirmed
-        self._unconfirmed_reason = None if found.why is None else Reason(found.why)
         for member in found.unsealed:
             self._alert("unit_member", f"unit_member:{member.id}")
+        for agreement in found.unsealed_agreements:
+            self._alert("processing_agreement", f"processing_agreement:{agreement.id}")
         # each case's held roles in canonical order, looked up once per unit (None: not about a case)
         self._held: dict[str | None, HeldRoles] = {None: held_roles(no_relation(self.actor))}
         self._keys_used: dict[str, DataKey] = {}
@@ -244,8 +246,41 @@ class Work:
         """Another user as the register confirms them in ``role`` now (their responsible adviser included), or
         None: the same rule that decides their own requests (vault/access/_standing.py)."""
         probe = Actor(user=user_id, roles=(role.value,), organisation=self.actor.organisation)
-        found = standing(self.session, probe, self.now, self.member_sealed)
+        found = standing(
+            self.session, probe, self.now, self.member_sealed, agreement_sealed=self.agreement_sealed, probe=True
+        )
         return None if found.unconfirmed else found.actor
+
+    def agreement_for(self, processor: str, role: Role) -> str | None:
+        """The reference of the live, sealed agreement under which ``processor``'s staff act in ``role`` now."""
+        return agreement_covering(
+            self.session, self.actor.organisation, processor, role, self.now, self.agreement_sealed
+        )
+
+    def agreement_sealed(self, row: AgreementRow) -> bool:
+        """Whether a processing agreement's MAC holds."""
+        message = agreement_message(
+            row.organisation, row.processor, row.reference, row.roles, row.starts_at, row.ends_at, row.ended_at
+        )
+        return self._guard._row_macs.valid(message, row.mac)
+
+    def agreement_mac(
+        self,
+        grant: Grant,
+        *,
+        processor: str,
+        reference: str,
+        roles: str,
+        starts_at: datetime,
+        ends_at: datetime | None,
+        ended_at: datetime | None = None,
+    ) -> bytes:
+        """The MAC of a processing agreement this unit's grant allows writing."""
+        self._require_open()
+        if grant._work is not self or grant.target.resource is not Resource.PROCESSING_AGREEMENTS:
+            raise PermissionError("this grant is not for a processing agreement")
+        message = agreement_message(self.actor.organisation, processor, reference, roles, starts_at, ends_at, ended_at)
+        return self._guard._row_macs.sign(message)
 
     def own_assignment_ends(self, case_ref: str) -> dict[Role, datetime | None] | None:
         """When the requester's own live, sealed assignments on the case end, per role (None: open-ended); None
@@ -278,6 +313,7 @@ class Work:
         starts_at: datetime,
         ends_at: datetime | None,
         status: str,
+        processor: str | None = None,
     ) -> bytes:
         """The MAC of a registration row this unit's grant allows writing."""
         self._require_open()
@@ -294,6 +330,7 @@ class Work:
             starts_at,
             ends_at,
             status,
+            processor,
         )
         return self._guard._row_macs.sign(message)
 
@@ -510,15 +547,17 @@ class Work:
     def _reason_denied(
         self, decision: Decision, resource: Category | Resource, action: Action, purpose: Purpose
     ) -> Reason | None:
-        """Why a denial: the register, the segregation of duties or the authentication when the claimed data roles
-        that do not count would, on their own, have allowed it on a case they work on; the policy otherwise."""
+        """Why a denial: the processing agreement, the register, the segregation of duties or the authentication
+        when a claimed role that does not count would, on its own, have allowed it on a case it works on; the policy
+        otherwise."""
         if decision.allowed:
             return None
-        if self._unconfirmed_reason is None:
-            return Reason.POLICY
-        claimed = dict.fromkeys(self._unconfirmed, Relation.ASSIGNED)
-        would = self._policy.decide(DecisionRequest.of(claimed, resource, action, purpose)).allowed
-        return self._unconfirmed_reason if would else Reason.POLICY
+        for why in REASON_ORDER:
+            for role in sorted(role for role, reason in self._unconfirmed.items() if reason == why):
+                request = DecisionRequest.of({role: Relation.ASSIGNED}, resource, action, purpose)
+                if self._policy.decide(request).allowed:
+                    return Reason(why)
+        return Reason.POLICY
 
     def _denial(self, target: Target, purpose: Purpose, hide_unless_visible: bool) -> VaultError:
         if not hide_unless_visible:
@@ -597,6 +636,7 @@ def _member_message(row: MemberRow) -> bytes:
         row.starts_at,
         row.ends_at,
         row.status,
+        row.processor,
     )
 
 

@@ -1,5 +1,6 @@
-"""`kluis policy check`: prove the policy's invariants (DOMAIN R2, R5, R6, R7, R8, R10, and who may touch the audit log,
-the keys, the assignments, the unit register, cases and the policy) over the *effective* policy.
+"""`kluis policy check`: prove the policy's invariants (DOMAIN R2, R5, R6, R7, R8, R10, R37, R47, and who may touch the
+audit log, the keys, the assignments, the unit register, processing agreements, cases and the policy) over the
+*effective* policy.
 
 The vocabularies are closed, so the check enumerates every DecisionRequest: each role alone and in pairs, with each
 relation, x every resource (data categories and the other resources) x action x purpose, and asks the real decision
@@ -19,6 +20,7 @@ from vault.vocabulary import (
     COMMERCIAL_PURPOSES,
     DATA_ROLES,
     MEDICAL_UNIT_ROLES,
+    OFFICER_ROLES,
     Action,
     Category,
     Purpose,
@@ -107,6 +109,12 @@ def _resource_violations(
         yield f"delegations handled other than by giving, ending or listing them: {where}"
     if resource is Resource.DELEGATIONS and not roles & {Role.MEDICAL_ADVISER, Role.SECURITY_OFFICER}:
         yield f"delegations reached by someone other than an adviser or the security officer: {where}"
+    if resource is Resource.PROCESSING_AGREEMENTS and action is not Action.READ and Role.PRIVACY_OFFICER not in roles:
+        yield f"processing agreements changed by someone other than the privacy officer: {where}"
+    if resource is Resource.PROCESSING_AGREEMENTS and action not in (Action.MANAGE, Action.READ):
+        yield f"processing agreements handled other than by recording, ending or listing them: {where}"
+    if resource is Resource.PROCESSING_AGREEMENTS and not roles & OFFICER_ROLES:
+        yield f"processing agreements reached by someone other than an officer: {where}"
     if resource is Resource.WORKLIST and not roles & DATA_ROLES:
         yield f"a worklist for someone outside the data roles: {where}"
     if (

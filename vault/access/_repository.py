@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from vault._kit import chunks, fetch_all
 from vault.access._policy_files import Rule
 from vault.access._target import SealedField
-from vault.models import CaseAssignment, Delegation, PolicyRule, Record, RecordField, UnitMember
+from vault.models import (
+    CaseAssignment,
+    Delegation,
+    PolicyRule,
+    ProcessingAgreement,
+    Record,
+    RecordField,
+    UnitMember,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +117,7 @@ class MemberRow:
     ends_at: datetime | None
     status: str
     mac: bytes
+    processor: str | None = None  # the processor the member works for (R47); None: the controller's own staff
 
 
 MEMBER_COLUMNS = (
@@ -124,6 +133,7 @@ MEMBER_COLUMNS = (
     UnitMember.ends_at,
     UnitMember.status,
     UnitMember.mac,
+    UnitMember.processor,
 )
 _SUPERVISORS = (
     select(UnitMember.supervisor)
@@ -154,7 +164,7 @@ def live_members(session: Session, *, organisation: str, user_id: str, now: date
 def member_row(row: Any) -> MemberRow:
     """A registration from a row of MemberRow's columns, in order (extra columns after them are ignored)."""
     return MemberRow(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], bytes(row[11])
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], bytes(row[11]), row[12]
     )
 
 
@@ -201,6 +211,51 @@ def live_delegations(session: Session, *, organisation: str, delegate: str, now:
 def delegation_row(row: Any) -> DelegationRow:
     """A delegation from a row of DelegationRow's columns, in order (extra columns after them are ignored)."""
     return DelegationRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bytes(row[8]))
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementRow:
+    """A processing agreement as stored: its decisive columns and the MAC that seals them."""
+
+    id: int
+    organisation: str
+    processor: str
+    reference: str
+    roles: str  # sorted, comma-separated
+    starts_at: datetime
+    ends_at: datetime | None
+    ended_at: datetime | None
+    mac: bytes
+
+
+AGREEMENT_COLUMNS = (
+    ProcessingAgreement.id,
+    ProcessingAgreement.organisation,
+    ProcessingAgreement.processor,
+    ProcessingAgreement.reference,
+    ProcessingAgreement.roles,
+    ProcessingAgreement.starts_at,
+    ProcessingAgreement.ends_at,
+    ProcessingAgreement.ended_at,
+    ProcessingAgreement.mac,
+)
+_LIVE_AGREEMENTS = select(*AGREEMENT_COLUMNS).where(  # built once: every unit of a processor's staff runs it
+    ProcessingAgreement.organisation == bindparam("organisation"),
+    ProcessingAgreement.processor == bindparam("processor"),
+    ProcessingAgreement.ended_at.is_(None),
+    ProcessingAgreement.starts_at <= bindparam("now"),
+    or_(ProcessingAgreement.ends_at.is_(None), ProcessingAgreement.ends_at > bindparam("now")),
+)
+
+
+def live_agreements(session: Session, *, organisation: str, processor: str, now: datetime) -> list[AgreementRow]:
+    rows = fetch_all(session, _LIVE_AGREEMENTS, {"organisation": organisation, "processor": processor, "now": now})
+    return [agreement_row(row) for row in rows]
+
+
+def agreement_row(row: Any) -> AgreementRow:
+    """An agreement from a row of AgreementRow's columns, in order (extra columns after them are ignored)."""
+    return AgreementRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bytes(row[8]))
 
 
 def policy_rules(session: Session) -> list[Rule]:

@@ -6,7 +6,10 @@ the row's decisive columns, encoded without ambiguity:
               starts_at, ends_at, revoked_at (UTC, microseconds; "" when NULL): length (u16 BE) || UTF-8
 
 The unit register's rows are sealed the same way, under their own label ("kluis.row.unit_member"), over
-organisation, user_id, role, credential, credential_date, verified_by, supervisor, starts_at, ends_at and status.
+organisation, user_id, role, credential, credential_date, verified_by, supervisor, starts_at, ends_at and status;
+a processor's member (R47) with version 2 and the processor appended, so that rows of the controller's own staff
+sealed before processors existed keep their MACs. Processing agreements ("kluis.row.processing_agreement") over
+organisation, processor, reference, roles, starts_at, ends_at and ended_at.
 
 A row whose MAC is missing or wrong is left out of the decision, and its unit of work records an integrity alert.
 What a MAC cannot show is a row put back to an earlier, validly sealed state (a revocation undone by restoring the
@@ -23,7 +26,9 @@ from typing import Any, Protocol
 _ASSIGNMENT = b"kluis.row.assignment"
 _UNIT_MEMBER = b"kluis.row.unit_member"
 _DELEGATION = b"kluis.row.delegation"
+_AGREEMENT = b"kluis.row.processing_agreement"
 _VERSION = 1
+_WITH_PROCESSOR = 2  # a unit member's message that names the processor they work for
 _U16 = struct.Struct(">H").pack
 
 
@@ -35,8 +40,8 @@ def _when(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _message(label: bytes, parts: tuple[str, ...]) -> bytes:
-    chunks = [label, bytes((_VERSION,))]
+def _message(label: bytes, parts: tuple[str, ...], version: int = _VERSION) -> bytes:
+    chunks = [label, bytes((version,))]
     for part in parts:
         raw = part.encode("utf-8")
         chunks += [_U16(len(raw)), raw]
@@ -68,6 +73,7 @@ def member_message(
     starts_at: datetime,
     ends_at: datetime | None,
     status: str,
+    processor: str | None = None,
 ) -> bytes:
     parts = (
         organisation,
@@ -81,6 +87,8 @@ def member_message(
         _when(ends_at),
         status,
     )
+    if processor is not None:
+        return _message(_UNIT_MEMBER, (*parts, processor), _WITH_PROCESSOR)
     return _message(_UNIT_MEMBER, parts)
 
 
@@ -95,6 +103,19 @@ def delegation_message(
 ) -> bytes:
     parts = (organisation, delegator, delegate, case_ref or "*", _when(starts_at), _when(ends_at), _when(revoked_at))
     return _message(_DELEGATION, parts)
+
+
+def agreement_message(
+    organisation: str,
+    processor: str,
+    reference: str,
+    roles: str,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    ended_at: datetime | None,
+) -> bytes:
+    parts = (organisation, processor, reference, roles, _when(starts_at), _when(ends_at), _when(ended_at))
+    return _message(_AGREEMENT, parts)
 
 
 class RowMacs:

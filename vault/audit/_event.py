@@ -1,8 +1,8 @@
-"""The audit event (NEN 7513 fields, DOMAIN R40) and its canonical encoding, format v2 (docs/FORMATS.md).
+"""The audit event (NEN 7513 fields, DOMAIN R40) and its canonical encoding, format v3 (docs/FORMATS.md).
 
 An event names who, what, why, outcome, when and from where. It carries field *names*, never values, and reason
 *codes*, never request text. Its canonical bytes (sorted keys, no whitespace, ASCII-escaped JSON) are stored as
-written and hashed as stored, so v1 events written before v2 still verify byte for byte.
+written and hashed as stored, so v1 and v2 events written before v3 still verify byte for byte.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ ActionCode = Literal["C", "R", "U", "D", "E"]  # create, read, update, delete, e
 Outcome = Literal["allowed", "denied", "failed", "erased"]
 
 SENSITIVITY = {"health": "special-category", "criminal": "criminal-offence"}
-EVENT_FORMAT = 2
+EVENT_FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,8 @@ class AuditEvent:
                 "user": actor.user,
                 "roles": sorted(actor.roles),
                 "organisation": actor.organisation,
+                "processor": actor.processor,
+                "agreement": actor.agreement,
                 "responsible_user": actor.responsible_user,
                 "on_behalf_of": actor.on_behalf_of,
                 "auth_strength": actor.auth_strength.value,

@@ -39,6 +39,9 @@ class EventType(StrEnum):
     UNIT_REGISTER = "unit.register"
     UNIT_CHANGE = "unit.change"  # a registration suspended, reinstated or ended
     UNIT_LIST = "unit.list"
+    AGREEMENT_RECORD = "agreement.record"  # a processing agreement (R47)
+    AGREEMENT_END = "agreement.end"
+    AGREEMENT_LIST = "agreement.list"
     BREAK_GLASS_OPEN = "break_glass.open"
     BREAK_GLASS_LIST = "break_glass.list"
     BREAK_GLASS_REVIEW = "break_glass.review"
@@ -62,6 +65,8 @@ class Reason(StrEnum):
 
     POLICY = "policy"  # the policy refused
     NOT_REGISTERED = "not_registered"  # the token's data role is not confirmed by the unit register
+    NO_PROCESSING_AGREEMENT = "no_processing_agreement"  # a processor's token, and no live agreement (R47)
+    OUTSIDE_PROCESSING_AGREEMENT = "outside_processing_agreement"  # a role the processor's agreement does not cover
     WEAK_AUTHENTICATION = "weak_authentication"  # the role needs a multi-factor login (R38), the token has none
     SEPARATION_OF_DUTIES = "separation_of_duties"  # an officer into a data role, or the other way round
     SELF_SERVICE = "self_service"  # nobody registers, assigns or widens access for themselves
@@ -119,6 +124,8 @@ class Reason(StrEnum):
     RATE_LIMITED = "rate_limited"
     MALFORMED_ORGANISATION = "malformed_organisation"
     ORGANISATION_NOT_ALLOWED = "organisation_not_allowed"  # the token's issuer may not act for that organisation
+    MALFORMED_PROCESSOR = "malformed_processor"
+    PROCESSOR_NOT_ALLOWED = "processor_not_allowed"  # the token's issuer does not speak for that processor
 
 
 _KINDS: dict[EventType, tuple[ActionCode, str]] = {
@@ -141,6 +148,9 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.UNIT_REGISTER: ("C", "unit_member"),
     EventType.UNIT_CHANGE: ("U", "unit_member"),
     EventType.UNIT_LIST: ("R", "unit_member"),
+    EventType.AGREEMENT_RECORD: ("C", "processing_agreement"),
+    EventType.AGREEMENT_END: ("U", "processing_agreement"),
+    EventType.AGREEMENT_LIST: ("R", "processing_agreement"),
     EventType.BREAK_GLASS_OPEN: ("C", "break_glass"),
     EventType.BREAK_GLASS_LIST: ("R", "break_glass"),
     EventType.BREAK_GLASS_REVIEW: ("U", "break_glass"),

@@ -10,6 +10,7 @@ from vault.models.break_glass import BreakGlassUse
 from vault.models.cases import Advice, Case, CaseAssignment, Delegation
 from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
+from vault.models.processors import ProcessingAgreement
 from vault.models.records import Record, RecordField, Reference
 from vault.models.subjects import Subject
 from vault.models.unit import UnitMember
@@ -23,6 +24,7 @@ __all__ = [
     "DataKeyRow",
     "Delegation",
     "PolicyRule",
+    "ProcessingAgreement",
     "Record",
     "RecordField",
     "Reference",

@@ -30,6 +30,9 @@ class UnitMember(Base):
     credential_date: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)  # verified, signed, granted
     verified_by: Mapped[str | None] = mapped_column(String(128), nullable=True)  # who checked it, or granted it
     supervisor: Mapped[str | None] = mapped_column(String(128), nullable=True)  # staff: the responsible adviser
+    # The processor the person works for (R47), or None: the controller's own staff. Their token must say the same,
+    # and the processor's agreement must cover the role.
+    processor: Mapped[str | None] = mapped_column(String(64), nullable=True)
     starts_at: Mapped[datetime] = mapped_column(Timestamp)
     ends_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)  # lapses at this moment
     status: Mapped[str] = mapped_column(String(16))  # active | suspended | ended

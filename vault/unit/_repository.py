@@ -48,7 +48,8 @@ def member(session: Session, organisation: str, member_id: int) -> Listed | None
 
 
 def _listed(row: Any) -> Listed:
-    return member_row(row), row[12], row[13]
+    end = len(MEMBER_COLUMNS)  # who changed it follows the access row shape
+    return member_row(row), row[end], row[end + 1]
 
 
 def change_status(

@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, model_validator
 
-from vault.identifiers import user_id_problem
+from vault.identifiers import OrganisationId, Reference, user_id_problem
 from vault.vocabulary import REGISTERED_ROLES, Role
 
 _BIG = re.compile(r"\d{11}")  # BIG-register number: 11 digits (no check digit is published)
@@ -29,9 +29,6 @@ def _registered_role(value: Role) -> Role:
 
 
 UserId = Annotated[str, AfterValidator(_user_id)]
-Reference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w./ -]+$")
-]
 
 
 class RegistrationStatus(StrEnum):
@@ -44,7 +41,8 @@ class Registration(BaseModel):
     """One person into one role. ``credential``: the BIG number (adviser), the confidentiality agreement's reference
     (staff) or the authorisation's reference (criminal-data officer); ``credential_date``: when it was verified,
     signed or granted; ``verified_by``: who verified or granted it (default: the registrar); ``supervisor``: the
-    staff member's responsible adviser. Officers' duties carry no credential."""
+    staff member's responsible adviser; ``processor``: the processor the person works for (R47), none for the
+    controller's own staff. Officers' duties carry no credential and are the controller's own."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -54,6 +52,7 @@ class Registration(BaseModel):
     credential_date: AwareDatetime | None = None
     verified_by: UserId | None = None
     supervisor: UserId | None = None
+    processor: OrganisationId | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
 
@@ -71,6 +70,8 @@ class Registration(BaseModel):
                 return f"a {self.role.value} is registered on a credential with its date"
         elif self.credential is not None or self.supervisor is not None:
             return "an officer's duty carries no credential and no supervisor"
+        elif self.processor is not None:
+            return "an officer's duty is the controller's own, never a processor's"
         if self.role is Role.MEDICAL_ADVISER and not _BIG.fullmatch((self.credential or "").replace(" ", "")):
             return "a medical adviser's credential is the 11-digit BIG number"
         if (self.role is Role.MEDICAL_STAFF) != (self.supervisor is not None):
@@ -100,6 +101,7 @@ class MemberView(BaseModel):
     credential_date: datetime | None
     verified_by: str | None
     supervisor: str | None
+    processor: str | None
     starts_at: datetime
     ends_at: datetime | None
     status: RegistrationStatus

@@ -50,6 +50,11 @@ class UnitRegister:
             if item.ends_at is not None and item.ends_at <= starts:
                 grant.withdraw(Reason.INVALID_CREDENTIAL, InvalidInput("a registration ends after it starts"))
             _refuse_mixed_duties(work, grant, item.user_id, item.role, starts, item.ends_at)
+            if item.processor is not None and work.agreement_for(item.processor, item.role) is None:
+                grant.withdraw(
+                    Reason.NO_PROCESSING_AGREEMENT,
+                    InvalidInput(f"no live processing agreement lets {item.processor} act as {item.role.value}"),
+                )
             if item.supervisor is not None and work.confirmed_in(item.supervisor, Role.MEDICAL_ADVISER) is None:
                 grant.withdraw(
                     Reason.NOT_REGISTERED, InvalidInput("the supervisor is not a registered, active medical adviser")
@@ -66,6 +71,7 @@ class UnitRegister:
                 starts_at=starts,
                 ends_at=item.ends_at,
                 status=RegistrationStatus.ACTIVE.value,
+                processor=item.processor,
             )
             row = {
                 "organisation": work.actor.organisation,
@@ -75,6 +81,7 @@ class UnitRegister:
                 "credential_date": item.credential_date,
                 "verified_by": verified_by,
                 "supervisor": item.supervisor,
+                "processor": item.processor,
                 "starts_at": starts,
                 "ends_at": item.ends_at,
                 "status": RegistrationStatus.ACTIVE.value,
@@ -118,6 +125,7 @@ class UnitRegister:
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
                 status=status.value,
+                processor=row.processor,
             )
             repository.change_status(
                 work.session, member_id, status=status.value, changed_at=work.now, changed_by=work.actor.user, mac=mac
@@ -186,6 +194,7 @@ def _view(work: Work, listed: repository.Listed) -> MemberView:
         credential_date=row.credential_date,
         verified_by=row.verified_by,
         supervisor=row.supervisor,
+        processor=row.processor,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         status=RegistrationStatus(row.status),

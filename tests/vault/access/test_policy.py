@@ -181,6 +181,9 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "p, medical_staff, unit_register, manage, administration, *, allow",
         "p, claims_handler, unit_register, read, administration, *, allow",
         "p, claims_handler, assignments, view_metadata, administration, *, allow",
+        "p, key_admin, processing_agreements, manage, administration, *, allow",
+        "p, medical_adviser, processing_agreements, read, administration, *, allow",
+        "p, privacy_officer, processing_agreements, update, administration, *, allow",
     ],
     ids=[
         "claims-reads-health",
@@ -203,6 +206,9 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "staff-keeps-the-register",
         "claims-reads-the-register",
         "claims-lists-assignments",
+        "key-admin-records-agreements",
+        "adviser-reads-agreements",
+        "agreements-changed-in-place",
     ],
 )
 def test_policy_check_catches_a_rule_that_breaks_an_invariant(tmp_path: Path, bad_rule: str) -> None:
