@@ -61,6 +61,7 @@ class Identity:
     roles: tuple[str, ...]
     organisation: str | None
     claims: dict[str, Any]
+    processor: str | None = None  # the processor the holder works for (R47); the issuer's configuration vouches
 
 
 def parse_jwks(document: dict[str, Any]) -> dict[str, PyJWK]:
@@ -88,6 +89,7 @@ class KeySource:
         self._keys: dict[str, PyJWK] = {}
         self._loaded_at: float | None = None
         self._loading: threading.Event | None = None  # set when the load under way has finished
+        self._loading_since = 0.0
 
     @classmethod
     def from_file(cls, path: Path) -> KeySource:
@@ -99,8 +101,16 @@ class KeySource:
             raise ValueError("the JWKS URL must use https")
 
         def fetch() -> dict[str, Any]:
+            # ``timeout`` bounds each socket operation; the deadline bounds the whole load, so a server that trickles
+            # a byte at a time cannot hold the load (and the callers waiting for it) for longer.
+            deadline = time.monotonic() + timeout
+            body = bytearray()
             with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked above
-                return dict(json.loads(response.read(1 << 20)))
+                while chunk := response.read1(1 << 16):
+                    body += chunk
+                    if len(body) > 1 << 20 or time.monotonic() > deadline:
+                        raise OSError("the JWKS took too long or is too large")
+            return dict(json.loads(bytes(body)))
 
         return cls(fetch)
 
@@ -116,13 +126,15 @@ class KeySource:
             loading = self._loading
             if kid in keys:
                 return keys[kid]
+            if loading is not None and now - self._loading_since > LOAD_WAIT_SECONDS:
+                loading = None  # a load that never finished (a hung loader): given up, the next caller loads anew
             due = loading is None and (self._loaded_at is None or now - self._loaded_at >= REFRESH_INTERVAL_SECONDS)
             if not due and loading is None:
                 return None  # unknown, and the JWKS was loaded within the interval
             if not may_load:
                 raise KeysNotLoaded()
             if due:
-                self._loaded_at = now  # one load per interval, even with many callers at once
+                self._loaded_at = self._loading_since = now  # one load per interval, even with many callers
                 loading = self._loading = threading.Event()
                 mine = True
             else:
@@ -139,9 +151,10 @@ class KeySource:
                 loaded = parse_jwks(self._load())
         finally:
             with self._lock:
-                if loaded is not None:
-                    self._keys = loaded
-                self._loading = None
+                if self._loading is loading:  # a load given up (and perhaps followed by another) changes nothing
+                    if loaded is not None:
+                        self._keys = loaded
+                    self._loading = None
                 found = self._keys.get(kid)
             loading.set()
         return found
@@ -249,7 +262,10 @@ class Authenticator:
         organisation = claims.get("org")
         if organisation is not None and (not isinstance(organisation, str) or not organisation):
             raise AuthenticationFailed("malformed_organisation")  # never read as "no claim", the home organisation
-        return Identity(subject, tuple(roles), organisation, claims)
+        processor = claims.get("processor")
+        if processor is not None and (not isinstance(processor, str) or not processor):
+            raise AuthenticationFailed("malformed_processor")  # never read as "no claim": the controller's own staff
+        return Identity(subject, tuple(roles), organisation, claims, processor)
 
     def _check_times(self, claims: dict[str, Any]) -> None:
         """exp, iat (and nbf if present) must be JSON numbers, not strings PyJWT would coerce, and the token may

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -228,6 +229,70 @@ def test_callers_arriving_while_the_jwks_loads_wait_for_it_instead_of_being_refu
     for caller in callers:
         caller.join(10)
     assert len(loads) == 1 and len(found) == 8 and all(key is not None for key in found)
+
+
+def test_a_hung_jwks_load_is_given_up_and_does_not_hold_later_callers(idp: IdentityProvider) -> None:
+    """A load that never returns (a stuck loader) no longer makes every later caller wait for it: after the wait
+    limit they are answered at once, and the next interval loads anew."""
+    import threading
+
+    from api.auth import KeySource
+
+    document = json.loads(idp.jwks_file.read_text())
+    release, calls = threading.Event(), []
+    now = [1000.0]
+
+    def load() -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) == 1:
+            release.wait(30)  # the first load hangs until the test lets it go
+            return {"keys": []}
+        return dict(document)
+
+    source = KeySource(load, clock=lambda: now[0])
+    stuck = threading.Thread(target=lambda: source.key("rsa-1"))
+    stuck.start()
+    while not calls:
+        time.sleep(0.01)
+    now[0] += 11  # past the wait limit: the load under way is given up
+    assert source.key("rsa-1") is None  # answered at once (unknown_kid), not after another wait
+    assert source.key("rsa-1", may_load=False) is None  # the event loop is not sent to a thread for it either
+    now[0] += 60  # the next interval: a fresh load finds the key
+    assert source.key("rsa-1") is not None and len(calls) == 2
+    release.set()
+    stuck.join(10)
+    assert source.key("rsa-1") is not None  # the hung load ending late does not undo the fresh one
+
+
+def test_a_jwks_url_that_trickles_bytes_is_abandoned_at_the_deadline() -> None:
+    import socket
+    import threading
+
+    from api.auth import KeySource
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
+            while not stop.is_set():  # one byte every 0.1 s: each read is within the socket timeout, forever
+                with contextlib.suppress(OSError):
+                    connection.sendall(b" ")
+                time.sleep(0.1)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        source = KeySource.from_url(f"http://127.0.0.1:{port}/jwks", timeout=0.5)
+        assert source.key("rsa-1") is None  # given up at the deadline: unknown_kid, not a request held forever
+    finally:
+        stop.set()
+        thread.join(5)
+        server.close()
 
 
 @pytest.mark.parametrize("document", [{"keys": 5}, {"keys": None}, {"keys": [{"kty": "RSA", "kid": "x", "n": 1}]}])
