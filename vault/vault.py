@@ -7,6 +7,7 @@
     vault.delegations  an adviser's cases to another adviser for a period (R2)
     vault.break_glass  open a case without an assignment; the security officer's review and clearance (R37)
     vault.processors   processing agreements: which processor acts for the controller, in which roles (R47)
+    vault.subjects     the data subject's requests, legal holds, erasure by crypto-shredding (R24, R29, R32)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
     vault.policy       check and load the access policy
@@ -37,6 +38,7 @@ from vault.keys.service import KeyService
 from vault.metrics import REFUSED_TOKENS
 from vault.processors import ProcessingAgreements
 from vault.records import RecordService
+from vault.subject_rights import SubjectRights
 from vault.unit import UnitRegister
 
 
@@ -67,6 +69,7 @@ class Vault:
         self.unit = UnitRegister(guard=deps.guard)
         self.delegations = DelegationService(guard=deps.guard, max_days=deps.settings.delegation_max_days)
         self.processors = ProcessingAgreements(guard=deps.guard)
+        self.subjects = SubjectRights(guard=deps.guard, records=self.records)
         self.break_glass = BreakGlassService(
             guard=deps.guard,
             assignments=self.assignments,

@@ -33,6 +33,7 @@ class Action(StrEnum):
     REFER = "refer"  # the claims side refers a case to the medical unit, with a question
     PUBLISH = "publish"  # the adviser's conclusion in non-medical terms, disclosed to the claims dossier
     CLOSE = "close"  # a case: ends all unit access to it
+    ERASE = "erase"  # a subject's data in a category: crypto-shred its data keys (R29)
 
 
 class Resource(StrEnum):
@@ -49,6 +50,8 @@ class Resource(StrEnum):
     DELEGATIONS = "delegations"  # an adviser's cases delegated to another adviser for a period (R2)
     WORKLIST = "worklist"  # the cases a unit member may work on: their own assignments only
     PROCESSING_AGREEMENTS = "processing_agreements"  # which processor acts for the controller, in which roles (R47)
+    SUBJECT_REQUESTS = "subject_requests"  # the data subject's requests and their answers (R24, R32)
+    LEGAL_HOLDS = "legal_holds"  # a legal claim or retention obligation that defers an erasure (R29)
 
 
 class Purpose(StrEnum):
@@ -126,3 +129,55 @@ REGISTERED_ROLES = DATA_ROLES | OFFICER_ROLES
 # a volmacht holder or an external medical-advice bureau does for the controller; never the controller's own
 # oversight (officers) or its migrations.
 PROCESSOR_ROLES = DATA_ROLES | frozenset({Role.CLAIMS_HANDLER})
+
+
+class RequestKind(StrEnum):
+    """What a data subject asks (GDPR art. 15-21)."""
+
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    COMPLETION = "completion"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    OBJECTION = "objection"
+    PORTABILITY = "portability"
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    DEFERRED = "deferred"  # an erasure held back by a legal hold, with its ground
+    ANSWERED = "answered"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class RequestOutcome(StrEnum):
+    """How a request ended: what the answer says, never its content."""
+
+    COMPLETED = "completed"
+    PARTLY_COMPLETED = "partly_completed"  # e.g. some data under a legal hold, or third-party data left out
+    OBJECTION_UPHELD = "objection_upheld"
+    OBJECTION_REJECTED = "objection_rejected"  # compelling legitimate grounds, recorded (art. 21(1))
+    REFUSED_IDENTITY = "refused_identity"  # the requester's identity could not be verified
+    REFUSED_UNFOUNDED = "refused_unfounded"  # manifestly unfounded or excessive (art. 12(5))
+    REFUSED_LEGAL_OBLIGATION = "refused_legal_obligation"  # art. 17(3)(b)
+    REFUSED_LEGAL_CLAIMS = "refused_legal_claims"  # art. 17(3)(e)
+    WITHDRAWN = "withdrawn"
+
+
+class IdentityMethod(StrEnum):
+    """How the requester's identity was verified (R24): the method and a reference, never a copy of a document."""
+
+    ID_DOCUMENT_SEEN = "id_document_seen"
+    DIGID = "digid"
+    CUSTOMER_PORTAL = "customer_portal"  # logged in to the insurer's own portal
+    KNOWN_CONTACT = "known_contact"  # answered through contact details already on file
+    IN_PERSON = "in_person"
+
+
+class HoldGround(StrEnum):
+    """Why a subject's data may not be erased yet (art. 17(3))."""
+
+    LEGAL_CLAIM = "legal_claim"  # a claim, dispute or proceedings under way
+    RETENTION_OBLIGATION = "retention_obligation"  # a statutory retention period not yet run out
+    FRAUD_INVESTIGATION = "fraud_investigation"  # a Veiligheidszaken file (Protocol Incidentenwaarschuwingssysteem)

@@ -1,4 +1,4 @@
-"""`kluis keys status|rotate|migrate`: the key admin's commands, decided and audited by the vault."""
+"""`kluis keys status|rotate|retire|migrate`: the key admin's commands, decided and audited by the vault."""
 
 from __future__ import annotations
 
@@ -32,6 +32,19 @@ def rotate(category: Annotated[Category, typer.Option(help="health or criminal")
     with running(settings) as vault:
         rotation = vault.keys.rotate(operator(settings, Role.KEY_ADMIN), category)
     typer.echo(f"{rotation.category}: now KEK v{rotation.version}; re-wrapped {rotation.rewrapped} data key(s)")
+
+
+@app.command("retire")
+def retire(category: Annotated[Category, typer.Option(help="health or criminal")]) -> None:
+    """Rotate, re-wrap every data key, then destroy every older KEK version: erasures made before become final, in
+    backups of the database too (run it daily, e.g. from cron, while erasures wait; R29)."""
+    settings = load_settings()
+    with running(settings) as vault:
+        done = vault.keys.retire(operator(settings, Role.KEY_ADMIN), category)
+    retired = ", ".join(f"v{v}" for v in done.retired) or "none"
+    typer.echo(
+        f"{done.category}: now KEK v{done.version} only; re-wrapped {done.rewrapped} data key(s); retired {retired}"
+    )
 
 
 @app.command("migrate")

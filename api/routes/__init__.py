@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from api.routes import assignments, audit, break_glass, cases, delegations, health, processors, records, unit
+from api.routes import (
+    assignments,
+    audit,
+    break_glass,
+    cases,
+    delegations,
+    health,
+    processors,
+    records,
+    subjects,
+    unit,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     records.router,
@@ -12,6 +23,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     break_glass.router,
     delegations.router,
     processors.router,
+    subjects.router,
     audit.router,
     health.router,
 )

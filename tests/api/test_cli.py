@@ -111,6 +111,24 @@ def test_keys_rotate_keeps_data_readable(settings: Settings, tmp_path: Path) -> 
     assert "audit log OK" in run(env, "audit", "verify").stdout
 
 
+def test_an_erasure_request_from_the_console_to_a_final_receipt(settings: Settings, tmp_path: Path) -> None:
+    env = environment(settings)
+    run(env, "init")
+    (tmp_path / "in.jsonl").write_text(records(6))
+    run(env, "import", str(tmp_path / "in.jsonl"))
+    registered = run(env, "requests", "register", "CUST-1", "erasure").stdout
+    request_id = registered.split("\t")[0]
+    assert "identity not verified" in registered and "CUST-1" not in registered  # the pseudonym, not the number
+    refused = run(env, "requests", "erase", request_id, "--category", "health", check=False)
+    assert refused.returncode == 2 and "identity" in refused.stderr
+    run(env, "requests", "identify", request_id, "id_document_seen", "ID-CHECK-7")
+    erased = run(env, "requests", "erase", request_id, "--category", "health").stdout
+    assert "erased 1 data key(s); final once `kluis keys retire`" in erased
+    assert "retired v1" in run(env, "keys", "retire", "--category", "health").stdout
+    assert run(env, "requests", "due", "--within", "31").returncode == 0  # open, due in a month, not overdue
+    assert "audit log OK" in run(env, "audit", "verify").stdout
+
+
 def test_policy_check_fails_on_a_bad_policy(settings: Settings, tmp_path: Path) -> None:
     env = environment(settings)
     assert run(env, "policy", "check").returncode == 0

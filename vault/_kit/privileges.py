@@ -29,6 +29,9 @@ DATA = (
     "break_glass_uses",
     "delegations",
     "processing_agreements",
+    "subject_requests",
+    "legal_holds",
+    "erasures",
 )
 READ_ONLY = ("policy_rules", "alembic_version")
 

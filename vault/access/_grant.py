@@ -79,6 +79,22 @@ class Grant:
         about = self._pending.about
         self._pending.about = replace(about, record_id=record_id, reference=reference, subject=subject)
 
+    def erase_subject_keys(self, except_cases: frozenset[str] = frozenset()) -> tuple[list[str], int]:
+        """Crypto-shred (R29): destroy the data keys of the subject and category this grant's event names (but
+        those of ``except_cases``, under a legal hold), in its unit of work, so they are gone exactly when the event
+        commits. Returns (key ids, the newest KEK version that wrapped one; 0 for none)."""
+        return self._work._shred(self, except_cases)
+
+    def sign_statement(self, label: bytes, statement: bytes) -> bytes:
+        """An Ed25519 signature, with the audit signing key, over ``label`` 0x00 ``statement`` (a receipt of what
+        this grant's operation did); verify with the published public key."""
+        return self._work._sign(self, label, statement)
+
+    def retire_keks(self) -> tuple[int, int, list[int]]:
+        """After the retirement's event committed: rotate the category's KEK, re-wrap every data key, and retire
+        every older version (so backups of the data keys open nothing). Returns (version, re-wrapped, retired)."""
+        return self._work._guard._retire(self)
+
     def rotate_data_keys(self) -> tuple[int, int]:
         """After the rotation's event committed: a new KEK version for the category, data keys re-wrapped."""
         return self._work._guard._rotate(self)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import NoReturn, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import structlog
 from sqlalchemy import Engine
@@ -524,6 +524,34 @@ class Work:
         pending.outcome, pending.reason = "failed", reason
         raise _Refusal(DecryptionFailed())
 
+    def _shred(self, grant: Grant, except_cases: frozenset[str]) -> tuple[list[str], int]:
+        self._require_open()
+        about = grant.target.about
+        if (
+            grant._work is not self
+            or grant.action is not Action.ERASE
+            or not isinstance(grant.target.resource, Category)
+        ):
+            raise PermissionError("this grant is not for an erasure")
+        if grant._used or about.subject is None:
+            raise PermissionError("an erasure grant names its subject and erases once")
+        grant._used = True
+        found = self._guard._data_keys.subject_keys(self.session, about.subject, grant.target.resource.value)
+        rows = [row for row in found if row.case_ref is None or row.case_ref not in except_cases]
+        self._guard._data_keys.destroy(self.session, [row.id for row in rows], self.now)
+        return [row.id for row in rows], max((row.kek_version for row in rows), default=0)
+
+    def _sign(self, grant: Grant, label: bytes, statement: bytes) -> bytes:
+        self._require_open()
+        if grant._work is not self:
+            raise PermissionError("this grant belongs to another unit of work")
+        signature: bytes = self._guard._provider.audit_signer(KEY_ACCESS).sign(label + b"\x00" + statement)
+        return signature
+
+    def kek_versions(self, category: Category) -> list[int]:
+        """The category's KEK versions the provider still holds (none retired)."""
+        return self._guard._provider.versions(category)
+
     def _withdraw(self, pending: _Pending, reason: Reason, error: VaultError) -> NoReturn:
         pending.outcome, pending.reason = "denied", reason
         raise _Refusal(error)
@@ -610,7 +638,9 @@ def _storage_failures_fail_closed() -> Iterator[None]:
 
 
 class _Provider(Wrapper, RowMacProvider, Protocol):
-    """What the guard needs of the key provider: wrapping data keys and sealing rows."""
+    """What the guard needs of the key provider: wrapping data keys, sealing rows, signing receipts."""
+
+    def audit_signer(self, access: Any) -> Any: ...
 
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -670,6 +700,7 @@ class AccessGuard:
         # The only holder of data keys and of the key access that unwraps them: reached through grants.
         self._data_keys = DataKeys(provider, KEY_ACCESS)
         self._row_macs = RowMacs(provider, KEY_ACCESS)
+        self._provider = provider  # for signing receipts and listing KEK versions; its key access stays here
         self.clock = clock
         self._witness = witness
         # The events of read-only units, from many threads, committed together (vault/_kit/group_commit.py).
@@ -855,6 +886,12 @@ class AccessGuard:
         if category is None:
             raise PermissionError("a rotation grant names its category")
         return self._data_keys.rotate(self._transaction, category)
+
+    def _retire(self, grant: Grant) -> tuple[int, int, list[int]]:
+        category = _key_operations.committed_key_grant(grant, EventType.KEYS_RETIRE)
+        if category is None:
+            raise PermissionError("a retirement grant names its category")
+        return self._data_keys.retire(self._transaction, category)
 
     def _migrate(self, grant: Grant) -> tuple[int, int, int, int]:
         _key_operations.committed_key_grant(grant, EventType.KEYS_MIGRATE)

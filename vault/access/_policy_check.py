@@ -115,6 +115,10 @@ def _resource_violations(
         yield f"processing agreements handled other than by recording, ending or listing them: {where}"
     if resource is Resource.PROCESSING_AGREEMENTS and not roles & OFFICER_ROLES:
         yield f"processing agreements reached by someone other than an officer: {where}"
+    if resource in (Resource.SUBJECT_REQUESTS, Resource.LEGAL_HOLDS) and Role.PRIVACY_OFFICER not in roles:
+        yield f"the data subject's requests or legal holds reached by someone other than the privacy officer: {where}"
+    if resource in (Resource.SUBJECT_REQUESTS, Resource.LEGAL_HOLDS) and action not in (Action.MANAGE, Action.READ):
+        yield f"subject requests or legal holds handled other than by keeping or reading them: {where}"
     if resource is Resource.WORKLIST and not roles & DATA_ROLES:
         yield f"a worklist for someone outside the data roles: {where}"
     if (
@@ -162,6 +166,8 @@ def _data_violations(request: DecisionRequest, roles: frozenset[Role], relation:
         yield f"advice published by someone other than an adviser on the case: {where}"
     if action is Action.REFER and category is not Category.HEALTH:
         yield f"referral outside the medical unit: {where}"
+    if action is Action.ERASE and (Role.PRIVACY_OFFICER not in roles or purpose is not Purpose.LEGAL_OBLIGATION):
+        yield f"a subject's data erased other than by the privacy officer answering a request: {where}"
     if action not in _DATA_ACTIONS:
         return
     if Role.KEY_ADMIN in roles:

@@ -39,6 +39,15 @@ class EventType(StrEnum):
     UNIT_REGISTER = "unit.register"
     UNIT_CHANGE = "unit.change"  # a registration suspended, reinstated or ended
     UNIT_LIST = "unit.list"
+    REQUEST_REGISTER = "subject_request.register"  # the data subject's requests (R24, R32)
+    REQUEST_IDENTITY = "subject_request.identity"
+    REQUEST_EXTEND = "subject_request.extend"
+    REQUEST_DECIDE = "subject_request.decide"
+    REQUEST_LIST = "subject_request.list"
+    HOLD_PLACE = "legal_hold.place"
+    HOLD_LIFT = "legal_hold.lift"
+    HOLD_LIST = "legal_hold.list"
+    SUBJECT_ERASE = "subject.erase"  # crypto-shredding (R29)
     AGREEMENT_RECORD = "agreement.record"  # a processing agreement (R47)
     AGREEMENT_END = "agreement.end"
     AGREEMENT_LIST = "agreement.list"
@@ -52,6 +61,7 @@ class EventType(StrEnum):
     AUDIT_EXPORT = "audit.export"
     KEYS_STATUS = "keys.status"
     KEYS_ROTATE = "keys.rotate"
+    KEYS_RETIRE = "keys.retire"  # older KEK versions destroyed: erasures become final in backups too
     KEYS_MIGRATE = "keys.migrate"
     POLICY_LOAD = "policy.load"
     ASSIGNMENT_SEAL = "assignment.seal"  # sealing rows from before row MACs
@@ -67,6 +77,9 @@ class Reason(StrEnum):
     NOT_REGISTERED = "not_registered"  # the token's data role is not confirmed by the unit register
     NO_PROCESSING_AGREEMENT = "no_processing_agreement"  # a processor's token, and no live agreement (R47)
     OUTSIDE_PROCESSING_AGREEMENT = "outside_processing_agreement"  # a role the processor's agreement does not cover
+    LEGAL_HOLD = "legal_hold"  # an erasure deferred: a legal claim or retention obligation applies (R29)
+    IDENTITY_NOT_VERIFIED = "identity_not_verified"  # a request is not answered before the requester is identified
+    TOO_LATE = "too_late"  # an extension told after the first month, a decision on a closed request
     WEAK_AUTHENTICATION = "weak_authentication"  # the role needs a multi-factor login (R38), the token has none
     SEPARATION_OF_DUTIES = "separation_of_duties"  # an officer into a data role, or the other way round
     SELF_SERVICE = "self_service"  # nobody registers, assigns or widens access for themselves
@@ -148,6 +161,15 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.UNIT_REGISTER: ("C", "unit_member"),
     EventType.UNIT_CHANGE: ("U", "unit_member"),
     EventType.UNIT_LIST: ("R", "unit_member"),
+    EventType.REQUEST_REGISTER: ("C", "subject_request"),
+    EventType.REQUEST_IDENTITY: ("U", "subject_request"),
+    EventType.REQUEST_EXTEND: ("U", "subject_request"),
+    EventType.REQUEST_DECIDE: ("U", "subject_request"),
+    EventType.REQUEST_LIST: ("R", "subject_request"),
+    EventType.HOLD_PLACE: ("C", "legal_hold"),
+    EventType.HOLD_LIFT: ("U", "legal_hold"),
+    EventType.HOLD_LIST: ("R", "legal_hold"),
+    EventType.SUBJECT_ERASE: ("D", "record"),
     EventType.AGREEMENT_RECORD: ("C", "processing_agreement"),
     EventType.AGREEMENT_END: ("U", "processing_agreement"),
     EventType.AGREEMENT_LIST: ("R", "processing_agreement"),
@@ -161,6 +183,7 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.AUDIT_EXPORT: ("E", "audit_log"),
     EventType.KEYS_STATUS: ("R", "keys"),
     EventType.KEYS_ROTATE: ("E", "keys"),
+    EventType.KEYS_RETIRE: ("D", "keys"),
     EventType.KEYS_MIGRATE: ("E", "keys"),
     EventType.POLICY_LOAD: ("U", "policy"),
     EventType.ASSIGNMENT_SEAL: ("U", "assignment"),

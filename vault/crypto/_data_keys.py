@@ -47,6 +47,10 @@ class Wrapper(Protocol):
 
     def rotate(self, category: Category, access: Any) -> int: ...
 
+    def versions(self, category: Category) -> list[int]: ...
+
+    def retire(self, category: Category, below_version: int, access: Any) -> list[int]: ...
+
 
 class DataKey:
     """An unwrapped data key. It seals and opens fields; it never hands out its bytes."""
@@ -150,6 +154,28 @@ class DataKeys:
             total += len(rows)
             if len(rows) < batch:
                 return version, total
+
+    def retire(
+        self, transaction: Callable[[], AbstractContextManager[Session]], category: Category
+    ) -> tuple[int, int, list[int]]:
+        """Rotate, then retire every older KEK version of the category, once no live data key is wrapped under one:
+        a copy of the database from before (a backup) then holds data keys nothing can unwrap, so what was
+        destroyed since is gone from it too. Returns (version, re-wrapped, retired versions)."""
+        version, total = self.rotate(transaction, category)
+        for _ in range(3):  # a process that had not yet seen the rotation may have wrapped a new key meanwhile
+            with transaction() as session:
+                rows = repository.data_keys_under(session, category.value, version, 2000)
+                if not rows:
+                    break
+                repository.rewrap(session, [self._rewrap(row, version) for row in rows])
+            total += len(rows)
+        else:
+            raise KeyUnavailable("data keys keep arriving under the old KEK: retire again when writers have reloaded")
+        return version, total, self._provider.retire(category, version, self._access)
+
+    def subject_keys(self, session: Session, subject_id: str, category: str) -> list[StoredDataKey]:
+        """The subject's live data keys in the category, locked for this transaction."""
+        return repository.subject_data_keys(session, subject_id, category)
 
     def legacy_keys(self, session: Session, limit: int) -> list[StoredDataKey]:
         """Live keys from before the per-case scope, oldest first."""

@@ -121,6 +121,16 @@ def legacy_data_keys(session: Session, limit: int) -> list[StoredDataKey]:
     return [_stored(row) for row in session.execute(query)]
 
 
+def subject_data_keys(session: Session, subject_id: str, category: str) -> list[StoredDataKey]:
+    query = (
+        select(*_COLUMNS)
+        .where(DataKeyRow.subject_id == subject_id, DataKeyRow.category == category, DataKeyRow.wrapped.is_not(None))
+        .order_by(DataKeyRow.id)
+        .with_for_update()
+    )
+    return [_stored(row) for row in session.execute(query)]
+
+
 def destroy(session: Session, key_ids: set[str], now: datetime) -> None:
     for chunk in chunks(key_ids):
         session.execute(update(DataKeyRow).where(DataKeyRow.id.in_(chunk)).values(wrapped=None, destroyed_at=now))

@@ -123,6 +123,21 @@ class LocalKeyring:
         log.info("kek_rotated", category=category.value, version=new_version)
         return new_version
 
+    def retire(self, category: Category, below_version: int, access: KeyAccess) -> list[int]:
+        require(access)
+        with self._lock:
+            self._load()
+            entry = self._payload["keks"][category.value]
+            if int(entry["active"]) < below_version:
+                raise KeyUnavailable("only versions below the active one are retired")
+            retired = sorted(int(v) for v in entry["versions"] if int(v) < below_version)
+            for version in retired:
+                del entry["versions"][str(version)]
+            self._save()  # the keyring file no longer holds them (copies of the file still do: docs/DECISIONS.md)
+            self._index()
+        log.info("kek_retired", category=category.value, versions=retired)
+        return retired
+
     def audit_signer(self, access: KeyAccess) -> Signer:
         require(access)
         return Ed25519Signer(unb64(self._payload["audit_signing_key"]))

@@ -34,6 +34,10 @@ class KeyProvider(Protocol):
 
     def rotate(self, category: Category, access: KeyAccess) -> int: ...
 
+    def retire(self, category: Category, below_version: int, access: KeyAccess) -> list[int]:
+        """Destroy the category's KEK versions below ``below_version`` (the active one stays); returns them."""
+        ...
+
     def audit_signer(self, access: KeyAccess) -> Signer: ...
 
     def row_mac(self, message: bytes, access: KeyAccess) -> bytes:

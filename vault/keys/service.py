@@ -41,6 +41,14 @@ class Rotation:
 
 
 @dataclass(frozen=True, slots=True)
+class Retirement:
+    category: Category
+    version: int  # the only version left
+    rewrapped: int
+    retired: list[int]
+
+
+@dataclass(frozen=True, slots=True)
 class Migration:
     keys_migrated: int
     fields_resealed: int
@@ -87,6 +95,18 @@ class KeyService:
             raise
         self._guard.conclude(actor, EventType.KEYS_ROTATE, ok=True, reason=Reason.COMPLETED)
         return Rotation(category, version, count)
+
+    def retire(self, actor: Actor, category: Category) -> Retirement:
+        """Rotate, re-wrap every data key, then retire every older KEK version of the category: what was erased
+        before this then stays erased in backups of the database too (R29: when an erasure becomes final)."""
+        grant = self._grant(actor, EventType.KEYS_RETIRE, Action.MANAGE, category)
+        try:
+            version, count, retired = grant.retire_keks()
+        except Exception as exc:
+            self._guard.conclude(actor, EventType.KEYS_RETIRE, ok=False, reason=_failure(exc))
+            raise
+        self._guard.conclude(actor, EventType.KEYS_RETIRE, ok=True, reason=Reason.COMPLETED)
+        return Retirement(category, version, count, retired)
 
     def migrate(self, actor: Actor) -> Migration:
         """Re-seal the fields of data keys from before the per-case scope under scoped keys, destroy the old keys,

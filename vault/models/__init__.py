@@ -12,6 +12,7 @@ from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
 from vault.models.processors import ProcessingAgreement
 from vault.models.records import Record, RecordField, Reference
+from vault.models.subject_rights import Erasure, LegalHold, SubjectRequest
 from vault.models.subjects import Subject
 from vault.models.unit import UnitMember
 
@@ -23,12 +24,15 @@ __all__ = [
     "CaseAssignment",
     "DataKeyRow",
     "Delegation",
+    "Erasure",
+    "LegalHold",
     "PolicyRule",
     "ProcessingAgreement",
     "Record",
     "RecordField",
     "Reference",
     "Subject",
+    "SubjectRequest",
     "Timestamp",
     "UTCDateTime",
     "UnitMember",

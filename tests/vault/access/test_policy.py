@@ -184,6 +184,10 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "p, key_admin, processing_agreements, manage, administration, *, allow",
         "p, medical_adviser, processing_agreements, read, administration, *, allow",
         "p, privacy_officer, processing_agreements, update, administration, *, allow",
+        "p, key_admin, subject_requests, manage, legal_obligation, *, allow",
+        "p, medical_adviser, health, erase, health_purposes, assigned, allow",
+        "p, privacy_officer, health, erase, claim_assessment, *, allow",
+        "p, privacy_officer, legal_holds, update, legal_obligation, *, allow",
     ],
     ids=[
         "claims-reads-health",
@@ -209,6 +213,10 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "key-admin-records-agreements",
         "adviser-reads-agreements",
         "agreements-changed-in-place",
+        "key-admin-keeps-requests",
+        "adviser-erases",
+        "erasure-for-claims",
+        "holds-changed-in-place",
     ],
 )
 def test_policy_check_catches_a_rule_that_breaks_an_invariant(tmp_path: Path, bad_rule: str) -> None:

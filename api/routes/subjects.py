@@ -1,0 +1,96 @@
+"""The data subject's rights (DOMAIN R24, R29, R32): the privacy officer's request register, legal holds, and
+erasure by crypto-shredding. The vault decides, checks and audits every call; no customer number travels in a URL."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from api.deps import CurrentActor, VaultDep
+from api.schemas._common import Strict
+from vault import (
+    Category,
+    Decision,
+    ErasureReceipt,
+    ErasureResult,
+    Extension,
+    HoldView,
+    Identity,
+    NewHold,
+    NewRequest,
+    RequestView,
+)
+
+router = APIRouter(tags=["subject rights"])
+RequestId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class ErasureIn(Strict):
+    category: Category
+
+
+@router.post("/v1/subject-requests", status_code=status.HTTP_201_CREATED, response_model=RequestView)
+def register(body: NewRequest, actor: CurrentActor, vault: VaultDep) -> RequestView:
+    return vault.subjects.register(actor, body)
+
+
+@router.get("/v1/subject-requests", response_model=list[RequestView])
+def requests(actor: CurrentActor, vault: VaultDep, all: bool = False) -> list[RequestView]:
+    """Open requests (or all of them, ``all=true``), oldest first."""
+    return vault.subjects.requests(actor, open_only=not all)
+
+
+@router.get("/v1/subject-requests/due", response_model=list[RequestView])
+def due(
+    actor: CurrentActor, vault: VaultDep, within_days: Annotated[int, Query(ge=0, le=366)] = 7
+) -> list[RequestView]:
+    """The alert list: open requests overdue or due within ``within_days`` days."""
+    return vault.subjects.due(actor, within_days)
+
+
+@router.post("/v1/subject-requests/{request_id}/identity", response_model=RequestView)
+def identity(request_id: RequestId, body: Identity, actor: CurrentActor, vault: VaultDep) -> RequestView:
+    return vault.subjects.verify_identity(actor, request_id, body)
+
+
+@router.post("/v1/subject-requests/{request_id}/extension", response_model=RequestView)
+def extend(request_id: RequestId, body: Extension, actor: CurrentActor, vault: VaultDep) -> RequestView:
+    return vault.subjects.extend(actor, request_id, body)
+
+
+@router.post("/v1/subject-requests/{request_id}/decision", response_model=RequestView)
+def decide(request_id: RequestId, body: Decision, actor: CurrentActor, vault: VaultDep) -> RequestView:
+    return vault.subjects.decide(actor, request_id, body)
+
+
+@router.post("/v1/subject-requests/{request_id}/erasure", response_model=ErasureResult)
+def erase(
+    request_id: RequestId, body: ErasureIn, actor: CurrentActor, vault: VaultDep, response: Response
+) -> ErasureResult:
+    """Crypto-shred the subject's data keys in the category: 200 with the signed receipt, or 202 when a legal hold
+    defers it (its ground is recorded on the request)."""
+    result = vault.subjects.erase(actor, request_id, body.category)
+    if not result.erased:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return result
+
+
+@router.get("/v1/subject-requests/{request_id}/erasures", response_model=list[ErasureReceipt])
+def erasures(request_id: RequestId, actor: CurrentActor, vault: VaultDep) -> list[ErasureReceipt]:
+    return vault.subjects.erasures(actor, request_id)
+
+
+@router.post("/v1/legal-holds", status_code=status.HTTP_201_CREATED, response_model=HoldView)
+def place_hold(body: NewHold, actor: CurrentActor, vault: VaultDep) -> HoldView:
+    return vault.subjects.place_hold(actor, body)
+
+
+@router.get("/v1/legal-holds", response_model=list[HoldView])
+def holds(actor: CurrentActor, vault: VaultDep) -> list[HoldView]:
+    return vault.subjects.holds(actor)
+
+
+@router.delete("/v1/legal-holds/{hold_id}", response_model=HoldView)
+def lift_hold(hold_id: RequestId, actor: CurrentActor, vault: VaultDep) -> HoldView:
+    return vault.subjects.lift_hold(actor, hold_id)

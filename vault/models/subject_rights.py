@@ -1,0 +1,79 @@
+"""The data subject's rights (DOMAIN R24-R32): requests and their deadlines, legal holds, and erasures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vault.models._base import Base, Seq, Timestamp
+
+
+class SubjectRequest(Base):
+    """One request of one subject, from receipt to answer. Its deadlines are calendar dates in the Netherlands:
+    due one calendar month after receipt, or up to two months later when extended (told within the first month)."""
+
+    __tablename__ = "subject_requests"
+    __table_args__ = (Index("ix_subject_requests_due", "organisation", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))  # the pseudonym, never the customer number
+    kind: Mapped[str] = mapped_column(String(16))  # vault.vocabulary.RequestKind
+    received_at: Mapped[datetime] = mapped_column(Timestamp)
+    due_on: Mapped[date] = mapped_column(Date)  # one calendar month after receipt (31 Jan -> 28/29 Feb)
+    extended_to: Mapped[date | None] = mapped_column(Date, nullable=True)  # at most two months more
+    extension_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    subject_told_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # of the extension, in the first month
+    identity_method: Mapped[str | None] = mapped_column(String(32), nullable=True)  # IdentityMethod
+    identity_reference: Mapped[str | None] = mapped_column(String(64), nullable=True)  # e.g. the check's file number
+    identity_verified_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    identity_verified_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # RequestStatus
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)  # RequestOutcome
+    ground: Mapped[str | None] = mapped_column(String(32), nullable=True)  # a deferral's or refusal's ground code
+    decided_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    registered_by: Mapped[str] = mapped_column(String(128))
+    # The privacy officer's own words (never copied into an audit event: free text may say more than it should).
+    note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+class LegalHold(Base):
+    """A legal claim or retention obligation on a subject's data (optionally one case's): while it is live, an
+    erasure is deferred with this ground (art. 17(3)(b),(e))."""
+
+    __tablename__ = "legal_holds"
+    __table_args__ = (Index("ix_legal_holds_subject", "organisation", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    case_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)  # None: all the subject's data
+    ground: Mapped[str] = mapped_column(String(32))  # vault.vocabulary.HoldGround
+    reference: Mapped[str | None] = mapped_column(String(64), nullable=True)  # e.g. the court case number
+    placed_at: Mapped[datetime] = mapped_column(Timestamp)
+    placed_by: Mapped[str] = mapped_column(String(128))
+    lifted_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class Erasure(Base):
+    """One crypto-shredding of a subject's data keys in one category, on a request, with its signed receipt. It is
+    final once every KEK version that wrapped those keys is retired (`kluis keys retire`): then no backup holding
+    the wrapped keys opens either."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_requests.id"))
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    key_count: Mapped[int] = mapped_column(Integer)
+    kek_version: Mapped[int] = mapped_column(Integer)  # the newest KEK version that wrapped a destroyed key
+    erased_at: Mapped[datetime] = mapped_column(Timestamp)
+    erased_by: Mapped[str] = mapped_column(String(128))
+    receipt: Mapped[str] = mapped_column(Text)  # the receipt's canonical JSON (key ids included)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)  # Ed25519 over "kluis.erasure-receipt.v1" 0x00 receipt

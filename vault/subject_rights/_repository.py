@@ -1,0 +1,103 @@
+"""SQL for the data subject's requests, legal holds and erasures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from vault.models import Erasure, LegalHold, SubjectRequest
+from vault.vocabulary import RequestStatus
+
+OPEN = (RequestStatus.OPEN.value, RequestStatus.DEFERRED.value)
+
+
+def add_request(session: Session, row: dict[str, Any]) -> int:
+    return int(session.execute(insert(SubjectRequest).returning(SubjectRequest.id), [row]).scalar_one())
+
+
+def request(session: Session, organisation: str, request_id: int) -> SubjectRequest | None:
+    """One request, locked for this transaction."""
+    query = (
+        select(SubjectRequest)
+        .where(SubjectRequest.organisation == organisation, SubjectRequest.id == request_id)
+        .with_for_update()
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def change_request(session: Session, request_id: int, **values: Any) -> None:
+    session.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(**values))
+
+
+def requests(session: Session, organisation: str, *, open_only: bool, subject_id: str | None) -> list[SubjectRequest]:
+    query = select(SubjectRequest).where(SubjectRequest.organisation == organisation).order_by(SubjectRequest.id)
+    if open_only:
+        query = query.where(SubjectRequest.status.in_(OPEN))
+    if subject_id is not None:
+        query = query.where(SubjectRequest.subject_id == subject_id)
+    return list(session.execute(query).scalars())
+
+
+def due_by(session: Session, organisation: str, day: date) -> list[SubjectRequest]:
+    """Open requests whose deadline in force falls on or before ``day``, soonest first."""
+    query = (
+        select(SubjectRequest)
+        .where(
+            SubjectRequest.organisation == organisation,
+            SubjectRequest.status.in_(OPEN),
+            or_(
+                SubjectRequest.extended_to <= day,
+                SubjectRequest.extended_to.is_(None) & (SubjectRequest.due_on <= day),
+            ),
+        )
+        .order_by(SubjectRequest.due_on, SubjectRequest.id)
+    )
+    return list(session.execute(query).scalars())
+
+
+def add_hold(session: Session, row: dict[str, Any]) -> int:
+    return int(session.execute(insert(LegalHold).returning(LegalHold.id), [row]).scalar_one())
+
+
+def hold(session: Session, organisation: str, hold_id: int) -> LegalHold | None:
+    query = select(LegalHold).where(LegalHold.organisation == organisation, LegalHold.id == hold_id).with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def live_holds(session: Session, organisation: str, subject_id: str) -> list[LegalHold]:
+    query = (
+        select(LegalHold)
+        .where(
+            LegalHold.organisation == organisation, LegalHold.subject_id == subject_id, LegalHold.lifted_at.is_(None)
+        )
+        .order_by(LegalHold.id)
+        .with_for_update()  # an erasure and a hold being placed meet here
+    )
+    return list(session.execute(query).scalars())
+
+
+def holds(session: Session, organisation: str, subject_id: str | None) -> list[LegalHold]:
+    query = select(LegalHold).where(LegalHold.organisation == organisation).order_by(LegalHold.id)
+    if subject_id is not None:
+        query = query.where(LegalHold.subject_id == subject_id)
+    return list(session.execute(query).scalars())
+
+
+def lift_hold(session: Session, hold_id: int, now: datetime, by: str) -> None:
+    session.execute(update(LegalHold).where(LegalHold.id == hold_id).values(lifted_at=now, lifted_by=by))
+
+
+def add_erasure(session: Session, row: dict[str, Any]) -> int:
+    return int(session.execute(insert(Erasure).returning(Erasure.id), [row]).scalar_one())
+
+
+def erasures(session: Session, organisation: str, request_id: int) -> list[Erasure]:
+    query = (
+        select(Erasure)
+        .where(Erasure.organisation == organisation, Erasure.request_id == request_id)
+        .order_by(Erasure.id)
+    )
+    return list(session.execute(query).scalars())

@@ -1,0 +1,154 @@
+"""What a subject's request, an extension, a decision, a legal hold and an erasure receipt say."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from vault.identifiers import Reference, looks_like_bsn
+from vault.records import Ref
+from vault.vocabulary import (
+    Category,
+    HoldGround,
+    IdentityMethod,
+    RequestKind,
+    RequestOutcome,
+    RequestStatus,
+)
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ExtensionReason(StrEnum):
+    """Why a request needs longer (art. 12(3)): its complexity or the number of requests."""
+
+    COMPLEXITY = "complexity"
+    NUMBER_OF_REQUESTS = "number_of_requests"
+
+
+class Identity(BaseModel):
+    """How the requester was identified: a method and its reference (the check's file number), never a copy of a
+    document or a BSN."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: IdentityMethod
+    reference: Reference
+
+    @field_validator("reference")
+    @classmethod
+    def _no_bsn(cls, value: str) -> str:
+        if looks_like_bsn(value):
+            raise ValueError("must not contain a BSN (citizen service number)")
+        return value
+
+
+class NewRequest(BaseModel):
+    """A request as received: whose (the insurer's customer number), what, when (default: now) and, when already
+    known, how the requester was identified."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject_ref: Ref
+    kind: RequestKind
+    received_at: AwareDatetime | None = None
+    identity: Identity | None = None
+    note: Note | None = None
+
+    @field_validator("subject_ref")
+    @classmethod
+    def _no_bsn(cls, value: str) -> str:
+        if looks_like_bsn(value):  # R33: a BSN is never an identifier here
+            raise ValueError("must not contain a BSN (citizen service number)")
+        return value
+
+
+class Extension(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    months: Annotated[int, Field(ge=1, le=2)]
+    reason: ExtensionReason
+    told_on: date  # when the subject was told, with the reason: within the first month
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    outcome: RequestOutcome
+    note: Note | None = None
+
+
+class RequestView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    request_id: int
+    subject: str  # the pseudonym
+    kind: RequestKind
+    received_at: datetime
+    due_on: date  # the deadline now in force (the extended one, if extended)
+    first_due_on: date
+    extended: bool
+    extension_reason: ExtensionReason | None
+    subject_told_on: date | None
+    identity_method: IdentityMethod | None
+    identity_verified: bool
+    status: RequestStatus
+    outcome: RequestOutcome | None
+    ground: str | None
+    decided_at: datetime | None
+    overdue: bool
+    days_left: int  # negative once overdue
+
+
+class NewHold(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject_ref: Ref
+    ground: HoldGround
+    case_ref: Ref | None = None
+    reference: Reference | None = None
+
+
+class HoldView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    hold_id: int
+    subject: str
+    case_ref: str | None
+    ground: HoldGround
+    reference: str | None
+    placed_at: datetime
+    placed_by: str
+    lifted_at: datetime | None
+    live: bool
+
+
+class ErasureReceipt(BaseModel):
+    """What was erased, when, on which request, which keys, signed with the audit signing key (verify it with the
+    published public key: vault.subject_rights.verify_receipt). ``final`` once no KEK that wrapped those keys is
+    left, so that no backup opens them either."""
+
+    model_config = ConfigDict(frozen=True)
+
+    erasure_id: int
+    request_id: int
+    subject: str
+    category: Category
+    keys_destroyed: int
+    erased_at: datetime
+    receipt: str  # the signed statement's canonical JSON
+    signature: str  # base64
+    final: bool
+
+
+class ErasureResult(BaseModel):
+    """An erasure carried out (its receipt) or deferred by a legal hold (its ground, recorded on the request)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    erased: bool
+    receipt: ErasureReceipt | None = None
+    deferred_ground: HoldGround | None = None
