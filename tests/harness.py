@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault import Actor, Clock, Registration, Role, Settings, Vault, Verification, open_vault
@@ -38,6 +38,18 @@ def open_harness(settings: Settings, clock: Clock | None = None) -> Harness:
     vault = open_vault(settings, clock)
     deps = vault._deps  # the test's view from inside the trust boundary
     return Harness(vault, deps.engine, deps.sessions, deps.read_sessions, deps.guard._audit_log, vault.audit.public_key)
+
+
+def drop_append_only_guard(kluis: Harness) -> None:
+    """What an attacker with database superuser rights does first: the audit tables' append-only triggers go."""
+    with kluis.engine.begin() as connection:
+        if kluis.engine.dialect.name == "postgresql":
+            connection.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+            connection.execute(text("DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints"))
+        else:
+            for table in ("audit_events", "audit_checkpoints"):
+                connection.execute(text(f"DROP TRIGGER {table}_no_update"))
+                connection.execute(text(f"DROP TRIGGER {table}_no_delete"))
 
 
 def verify_stored(session: Session, public_key: bytes, max_checkpoint_gap: int) -> Verification:

@@ -29,7 +29,7 @@ from vault.errors import (
     PolicyUnavailable,
     VaultError,
 )
-from vault.identifiers import ORGANISATION_PATTERN, USER_ID_PATTERN, organisation_problem
+from vault.identifiers import ORGANISATION_PATTERN, USER_ID_PATTERN, Moment, organisation_problem
 from vault.keys import read_public_key
 from vault.keys.service import CategoryKeyStatus, Migration, Rotation
 from vault.processors import AgreementView, NewAgreement
@@ -55,9 +55,11 @@ from vault.subject_rights import (
     ExtensionReason,
     HoldView,
     Identity,
+    NameDisclosure,
     NewHold,
     NewRequest,
     RequestView,
+    SubjectReport,
     receipt_signed,
 )
 from vault.unit import MemberView, Registration, RegistrationStatus
@@ -127,6 +129,8 @@ __all__ = [
     "KeyUnavailable",
     "MemberView",
     "Migration",
+    "Moment",
+    "NameDisclosure",
     "NewAgreement",
     "NewHold",
     "NewRecord",
@@ -152,6 +156,7 @@ __all__ = [
     "Role",
     "Rotation",
     "Settings",
+    "SubjectReport",
     "SystemClock",
     "Tally",
     "Text",

@@ -5,11 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vault.identifiers import organisation_problem
 from vault.vocabulary import DATA_ROLES, Role
+
+
+class OtherHolder(BaseModel):
+    """A party that holds the subject's data separately, named in every access report with where to ask (the
+    privacy statements: "we always tell you where to go for which data")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    holds: str = Field(min_length=1, max_length=500)  # e.g. "your health insurance claims"
+    where_to_ask: str = Field(min_length=1, max_length=500)  # an address, a form's URL
 
 
 class Settings(BaseSettings):
@@ -87,6 +98,16 @@ class Settings(BaseSettings):
     delegation_max_days: int = Field(default=90, ge=1, le=366, description="the longest delegation an adviser gives")
     assignment_review_days: int = Field(
         default=90, ge=1, le=730, description="an assignment unconfirmed this long is due for a need-to-know review"
+    )
+    subject_report_other_holders: list[OtherHolder] = Field(
+        default_factory=list,
+        description="parties holding the subject's data separately, named in each access report (JSON list of "
+        '{"name", "holds", "where_to_ask"})',
+    )
+    legal_bases: dict[str, str] = Field(
+        default_factory=dict,
+        description='the legal basis an access report states, per "category" or "category:purpose" (JSON object); '
+        "overrides the defaults in vault/subject_rights/_report.py",
     )
     dev_mode: bool = Field(default=False, description="trust a local dev token key; never in production")
     max_body_bytes: int = Field(default=1 << 20, ge=1024)

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
 from stdnum.nl import bsn
 
 from vault.errors import InvalidInput
@@ -59,3 +60,26 @@ def _organisation(value: str) -> str:
 
 
 OrganisationId = Annotated[str, AfterValidator(_organisation)]
+
+
+def _within_calendar(moment: datetime) -> datetime:
+    """A moment a person could mean: years 1900 to 2999 (so converting it to UTC cannot overflow the calendar)."""
+    if not 1900 <= moment.year <= 2999:
+        raise ValueError("a moment between the years 1900 and 2999")
+    moment.astimezone(UTC)
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_within_calendar)]  # a time with its zone, within the calendar
+
+_AGREEMENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+
+
+def _agreement_reference(value: str) -> str:
+    # It enters every event of the processor's staff (actor.agreement): an identifier, never prose or a BSN.
+    if not _AGREEMENT_REFERENCE.fullmatch(value) or looks_like_bsn(value):
+        raise ValueError("an agreement's reference is an identifier: letters, digits and . _ / -, never a BSN")
+    return value
+
+
+AgreementReference = Annotated[str, AfterValidator(_agreement_reference)]

@@ -69,7 +69,13 @@ class Vault:
         self.unit = UnitRegister(guard=deps.guard)
         self.delegations = DelegationService(guard=deps.guard, max_days=deps.settings.delegation_max_days)
         self.processors = ProcessingAgreements(guard=deps.guard)
-        self.subjects = SubjectRights(guard=deps.guard, records=self.records)
+        self.subjects = SubjectRights(
+            guard=deps.guard,
+            records=self.records,
+            cases=self.cases,
+            other_holders=deps.settings.subject_report_other_holders,
+            legal_bases=deps.settings.legal_bases,
+        )
         self.break_glass = BreakGlassService(
             guard=deps.guard,
             assignments=self.assignments,

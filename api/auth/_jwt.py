@@ -15,10 +15,13 @@ bounded, and a key withdrawn from the JWKS stops being honoured within the TTL.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
+import socket
+import ssl
 import threading
 import time
-import urllib.request
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,19 +103,7 @@ class KeySource:
         if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
             raise ValueError("the JWKS URL must use https")
 
-        def fetch() -> dict[str, Any]:
-            # ``timeout`` bounds each socket operation; the deadline bounds the whole load, so a server that trickles
-            # a byte at a time cannot hold the load (and the callers waiting for it) for longer.
-            deadline = time.monotonic() + timeout
-            body = bytearray()
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked above
-                while chunk := response.read1(1 << 16):
-                    body += chunk
-                    if len(body) > 1 << 20 or time.monotonic() > deadline:
-                        raise OSError("the JWKS took too long or is too large")
-            return dict(json.loads(bytes(body)))
-
-        return cls(fetch)
+        return cls(lambda: _fetch_jwks(url, timeout))
 
     def key(self, kid: str, *, may_load: bool = True) -> PyJWK | None:
         """The key for ``kid``, loading the JWKS when it is unknown (at most once per interval). The load runs
@@ -147,7 +138,9 @@ class KeySource:
         loaded: dict[str, PyJWK] | None = None
         try:
             # keep the keys we had and the kid stays unknown, whatever is wrong with the document
-            with contextlib.suppress(OSError, ValueError, TypeError, AttributeError, jwt.PyJWTError):
+            with contextlib.suppress(
+                OSError, ValueError, TypeError, AttributeError, http.client.HTTPException, jwt.PyJWTError
+            ):
                 loaded = parse_jwks(self._load())
         finally:
             with self._lock:
@@ -158,6 +151,46 @@ class KeySource:
                 found = self._keys.get(kid)
             loading.set()
         return found
+
+
+def _fetch_jwks(url: str, timeout: float) -> dict[str, Any]:
+    """GET the JWKS within ``timeout`` overall: the connection is cut when it runs out, whatever part of the answer
+    (status line, headers, chunk sizes, body) a server is trickling, so no thread stays behind in it. No redirects."""
+    parts = urllib.parse.urlsplit(url)
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    opened: list[socket.socket] = []  # the connection drops its socket once the answer says it will close
+    cut = threading.Timer(timeout, _cut, args=(connection, opened))
+    cut.daemon = True
+    cut.start()
+    try:
+        connection.connect()
+        if connection.sock is not None:
+            opened.append(connection.sock)
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={"Accept": "*/*"})
+        response = connection.getresponse()
+        if response.status != 200:
+            raise OSError(f"the JWKS URL answered {response.status}")
+        body = response.read((1 << 20) + 1)
+        if len(body) > 1 << 20:
+            raise OSError("the JWKS is too large")
+        return dict(json.loads(body))
+    finally:
+        cut.cancel()
+        connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection, opened: list[socket.socket]) -> None:
+    """Shut the socket under a read that is still waiting: it returns at once, and the load fails."""
+    for sock in [*opened, connection.sock]:
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ R32), legal holds, and erasure by crypto-shredding (R29), decided and audited by
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
 from api.cli._common import fail, load_settings, operator, running
+from api.report_pdf import report_pdf
 from vault import (
     Category,
     Decision,
@@ -19,6 +21,7 @@ from vault import (
     HoldView,
     Identity,
     IdentityMethod,
+    NameDisclosure,
     NewHold,
     NewRequest,
     RequestKind,
@@ -118,6 +121,28 @@ def decide(request_id: int, outcome: RequestOutcome) -> None:
     with running(settings) as vault:
         view = vault.subjects.decide(operator(settings, Role.PRIVACY_OFFICER), request_id, Decision(outcome=outcome))
     typer.echo(_line(view))
+
+
+@app.command("report")
+def report(
+    request_id: int,
+    output: Annotated[Path, typer.Option(help="where to write it: .pdf for a letter, else JSON (portability)")],
+    language: Annotated[str, typer.Option(help="the PDF's language: nl or en")] = "nl",
+    names: Annotated[
+        NameDisclosure | None, typer.Option(help="why employees are named (default: they are not)")
+    ] = None,
+) -> None:
+    """The access report on an identified access or portability request."""
+    settings = load_settings()
+    with running(settings) as vault:
+        found = vault.subjects.report(operator(settings, Role.PRIVACY_OFFICER), request_id, names)
+    if output.suffix.lower() == ".pdf":
+        if language not in ("nl", "en"):
+            raise fail("the report's language is nl or en", code=2)
+        output.write_bytes(report_pdf(found, "nl" if language == "nl" else "en"))
+    else:
+        output.write_text(found.model_dump_json(indent=2) + "\n")
+    typer.echo(f"report for subject {found.subject}: {len(found.access_history)} access(es), written to {output}")
 
 
 @app.command("erase")

@@ -6,19 +6,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from api.deps import CurrentActor, VaultDep
 from api.schemas._common import Strict
-from vault import USER_ID_PATTERN, DelegationView, Ref
+from vault import USER_ID_PATTERN, DelegationView, Moment, Ref
 
 router = APIRouter(prefix="/v1/delegations", tags=["delegations"])
 
 
 class DelegationIn(Strict):
     delegate: Annotated[str, Field(pattern=USER_ID_PATTERN)]
-    ends_at: AwareDatetime
-    starts_at: AwareDatetime | None = None
+    ends_at: Moment
+    starts_at: Moment | None = None
     case_ref: Ref | None = None  # None: all the cases you are assigned to
 
 

@@ -3,11 +3,12 @@ erasure by crypto-shredding. The vault decides, checks and audits every call; no
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api.deps import CurrentActor, VaultDep
+from api.report_pdf import report_pdf
 from api.schemas._common import Strict
 from vault import (
     Category,
@@ -17,9 +18,11 @@ from vault import (
     Extension,
     HoldView,
     Identity,
+    NameDisclosure,
     NewHold,
     NewRequest,
     RequestView,
+    SubjectReport,
 )
 
 router = APIRouter(tags=["subject rights"])
@@ -74,6 +77,29 @@ def erase(
     if not result.erased:
         response.status_code = status.HTTP_202_ACCEPTED
     return result
+
+
+@router.get("/v1/subject-requests/{request_id}/report", response_model=SubjectReport)
+def report(
+    request_id: RequestId, actor: CurrentActor, vault: VaultDep, names: NameDisclosure | None = None
+) -> SubjectReport:
+    """The access report (and portability export) on an identified access request. ``names``: why employees are
+    named this time (left out otherwise); the report's own audit event records it."""
+    return vault.subjects.report(actor, request_id, names)
+
+
+@router.get("/v1/subject-requests/{request_id}/report.pdf", response_class=Response)
+def report_as_pdf(
+    request_id: RequestId,
+    actor: CurrentActor,
+    vault: VaultDep,
+    language: Literal["nl", "en"] = "nl",
+    names: NameDisclosure | None = None,
+) -> Response:
+    """The same report as a PDF a person can be sent, in Dutch or English."""
+    found = vault.subjects.report(actor, request_id, names)
+    headers = {"Content-Disposition": f'attachment; filename="subject-report-{request_id}-{language}.pdf"'}
+    return Response(report_pdf(found, language), media_type="application/pdf", headers=headers)
 
 
 @router.get("/v1/subject-requests/{request_id}/erasures", response_model=list[ErasureReceipt])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from api.schemas._common import Strict
-from vault import USER_ID_PATTERN, Ref, Relation, Role
+from vault import USER_ID_PATTERN, Moment, Ref, Relation, Role
 
 
 class ReferralIn(Strict):
@@ -26,8 +26,8 @@ class AssignmentIn(Strict):
     user: Annotated[str, StringConstraints(pattern=USER_ID_PATTERN)]
     role: Role
     relation: Relation = Relation.ASSIGNED
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
 
 
 class AssignmentOut(BaseModel):

@@ -126,6 +126,14 @@ def test_an_erasure_request_from_the_console_to_a_final_receipt(settings: Settin
     assert "erased 1 data key(s); final once `kluis keys retire`" in erased
     assert "retired v1" in run(env, "keys", "retire", "--category", "health").stdout
     assert run(env, "requests", "due", "--within", "31").returncode == 0  # open, due in a month, not overdue
+    access = run(
+        env, "requests", "register", "CUST-2", "access", "--identity-method", "digid", "--identity-reference", "DIGID-1"
+    ).stdout.split("\t")[0]
+    pdf = tmp_path / "report.pdf"
+    assert "written to" in run(env, "requests", "report", access, "--output", str(pdf), "--language", "en").stdout
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    run(env, "requests", "report", access, "--output", str(tmp_path / "report.json"))
+    assert json.loads((tmp_path / "report.json").read_text())["format"] == "kluis.subject-report.v1"
     assert "audit log OK" in run(env, "audit", "verify").stdout
 
 

@@ -109,3 +109,38 @@ def test_nobody_but_the_privacy_officer_reaches_the_register(served: Served) -> 
         assert client.get("/v1/subject-requests", headers=headers).status_code == 403
         erase = f"/v1/subject-requests/{request['request_id']}/erasure"
         assert client.post(erase, headers=headers, json={"category": "health"}).status_code == 403
+
+
+def test_the_access_report_over_http_names_nobody_unless_a_reason_is_given(served: Served) -> None:
+    client, _, idp = served
+    privacy = idp.bearer("pia", "privacy_officer")
+    made = client.post("/v1/subject-requests", headers=privacy, json={"subject_ref": "CUST-7", "kind": "access"})
+    request_id = made.json()["request_id"]
+    identity = {"method": "customer_portal", "reference": "PORTAL-9"}
+    client.post(f"/v1/subject-requests/{request_id}/identity", headers=privacy, json=identity)
+    report = client.get(f"/v1/subject-requests/{request_id}/report", headers=privacy)
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert body["format"] == "kluis.subject-report.v1" and body["categories"][0]["category"] == "health"
+    assert body["access_history"] and all(a["user"] is None for a in body["access_history"])
+    assert "CANARY" not in report.text
+    named = client.get(f"/v1/subject-requests/{request_id}/report?names=court_order", headers=privacy).json()
+    assert any(a["user"] == "pia" for a in named["access_history"])
+    bad = client.get(f"/v1/subject-requests/{request_id}/report?names=curiosity", headers=privacy)
+    assert bad.status_code == 422
+
+
+def test_the_access_report_is_a_pdf_in_the_language_asked(served: Served) -> None:
+    client, _, idp = served
+    privacy = idp.bearer("pia", "privacy_officer")
+    made = client.post("/v1/subject-requests", headers=privacy, json={"subject_ref": "CUST-7", "kind": "access"})
+    request_id = made.json()["request_id"]
+    identity = {"method": "customer_portal", "reference": "PORTAL-9"}
+    client.post(f"/v1/subject-requests/{request_id}/identity", headers=privacy, json=identity)
+    for language in ("nl", "en"):
+        pdf = client.get(f"/v1/subject-requests/{request_id}/report.pdf?language={language}", headers=privacy)
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF-")
+    assert client.get(f"/v1/subject-requests/{request_id}/report.pdf?language=de", headers=privacy).status_code == 422
+    other = client.get(f"/v1/subject-requests/{request_id}/report.pdf", headers=idp.bearer("x", "claims_handler"))
+    assert other.status_code == 403 and other.headers["content-type"] == "application/problem+json"

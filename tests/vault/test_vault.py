@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness, enrol, verify_stored
+from tests.harness import Harness, drop_append_only_guard, enrol, verify_stored
 from vault import (
     AccessDenied,
     Actor,
@@ -231,20 +231,12 @@ def test_ciphertext_copied_to_another_record_does_not_open(kluis: Harness, store
 
 
 # -- the audit chain in the database ---------------------------------------------------------------------------
-def _drop_append_only_guard(kluis: Harness) -> None:
-    """What an attacker with database superuser rights does first."""
-    with kluis.engine.begin() as connection:
-        if kluis.engine.dialect.name == "postgresql":
-            connection.execute(sa.text("DROP TRIGGER audit_events_append_only ON audit_events"))
-        else:
-            connection.execute(sa.text("DROP TRIGGER audit_events_no_update"))
-            connection.execute(sa.text("DROP TRIGGER audit_events_no_delete"))
 
 
 def test_event_edited_in_the_database_is_found_at_its_seq(kluis: Harness, stored: str) -> None:
     for _ in range(12):
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
-    _drop_append_only_guard(kluis)
+    drop_append_only_guard(kluis)
     with kluis.engine.begin() as connection:
         body = connection.scalar(sa.text("SELECT body FROM audit_events WHERE seq = 7"))
         forged = bytes(body).replace(b'"outcome":"allowed"', b'"outcome":"denied"')
@@ -257,7 +249,7 @@ def test_event_edited_in_the_database_is_found_at_its_seq(kluis: Harness, stored
 def test_event_deleted_in_the_database_is_found_at_its_seq(kluis: Harness, stored: str) -> None:
     for _ in range(12):
         kluis.vault.records.read(ADVISER, stored, Purpose.CLAIM_ASSESSMENT)
-    _drop_append_only_guard(kluis)
+    drop_append_only_guard(kluis)
     with kluis.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM audit_events WHERE seq = 9"))
     with kluis.read_sessions() as session:

@@ -67,8 +67,14 @@ class _Agreements:
             rows = repository.live_agreements(
                 self._session, organisation=self._organisation, processor=processor, now=self._now
             )
-            self.unsealed += [row for row in rows if not self._sealed(row)]
-            self._found[processor] = sorted((row for row in rows if self._sealed(row)), key=lambda r: r.starts_at)
+            sealed = [row for row in rows if self._sealed(row)]
+            self.unsealed += [row for row in rows if row not in sealed]
+            if len(sealed) > 1:
+                # One agreement per processor at a time (vault/processors): two live ones mean an ended or hidden
+                # row was put back in the database. Neither is trusted, and the security officer hears of both.
+                self.unsealed += sealed
+                sealed = []
+            self._found[processor] = sealed
         return self._found[processor]
 
     def roles(self, processor: str) -> frozenset[Role]:
@@ -77,7 +83,7 @@ class _Agreements:
 
     def reference(self, processor: str) -> str | None:
         live = self.live(processor)
-        return live[-1].reference if live else None  # the newest, if a renewal overlaps the one it replaces
+        return live[0].reference if live else None
 
 
 def agreement_covering(
@@ -128,19 +134,25 @@ def standing(
         def counts(row: MemberRow) -> bool:  # a processor's registration counts while its agreement covers it
             return row.processor is None or Role(row.role) in agreements.roles(row.processor)
 
-        own = [row for row in valid if row.user_id == actor.user and (probe or row.processor == actor.processor)]
+        mine = [row for row in valid if row.user_id == actor.user]
+        own = [row for row in mine if probe or row.processor == actor.processor]
+        # a supervising adviser counts for staff of the same organisation: the controller's, or the same processor's
         advisers = {
-            row.user_id for row in valid if row.role == Role.MEDICAL_ADVISER.value and row.credential and counts(row)
+            (row.user_id, row.processor)
+            for row in valid
+            if row.role == Role.MEDICAL_ADVISER.value and row.credential and counts(row)
         }
         confirmed: set[Role] = set()
-        officer = bool(known & OFFICER_ROLES) or any(row.role in OFFICER_ROLES for row in own)
+        # an officer's duty separates whatever token the person uses, a processor's included (R7)
+        officer = bool(known & OFFICER_ROLES) or any(row.role in OFFICER_ROLES for row in mine)
         if not officer:
             for row in sorted(own, key=lambda r: r.starts_at):
                 role = Role(row.role)
                 if role not in claimed or row.credential is None or not counts(row):
                     continue
                 if role is Role.MEDICAL_STAFF:
-                    if row.supervisor is None or row.supervisor == actor.user or row.supervisor not in advisers:
+                    supervisor = (row.supervisor, row.processor)
+                    if row.supervisor is None or row.supervisor == actor.user or supervisor not in advisers:
                         continue
                     responsible = row.supervisor  # the newest live agreement names the responsible adviser
                 confirmed.add(role)

@@ -53,9 +53,15 @@ class AssignmentService:
                 grant.withdraw(Reason.SELF_SERVICE, AccessDenied("nobody assigns themselves"))
             if repository.case_closed(work.session, work.actor.organisation, case_ref):
                 grant.withdraw(Reason.CASE_CLOSED, Conflict("the case is closed"))
-            if work.confirmed_in(user_id, role) is None:
+            assignee = work.confirmed_in(user_id, role)
+            if assignee is None:
                 grant.withdraw(
                     Reason.NOT_REGISTERED, InvalidInput(f"{user_id} is not registered in the unit as {role.value}")
+                )
+            if work.actor.processor is not None and assignee.processor != work.actor.processor:
+                # a processor's adviser staffs a case with the processor's own people; the controller does the rest
+                grant.withdraw(
+                    Reason.OTHER_ORGANISATION, AccessDenied("a processor assigns only its own staff to a case")
                 )
             _within_assigners_own(work, grant, case_ref, ends_at)
             mac = work.assignment_mac(

@@ -20,7 +20,7 @@ from vault.audit._chain import (
 from vault.audit._event import EVENT_FORMAT, About, ActionCode, AuditEvent, Outcome, canonical_json
 from vault.audit._events import EventType, Reason
 from vault.audit._export import EXPORT_FORMAT, ExportFormatError, parse_export, verify_export
-from vault.audit._repository import Head, checkpoints, head, iter_events
+from vault.audit._repository import Head, checkpoints, head, iter_events, subject_events
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "iter_events",
     "link_hash",
     "parse_export",
+    "subject_events",
     "verify_chain",
     "verify_export",
 ]

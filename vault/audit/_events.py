@@ -48,6 +48,7 @@ class EventType(StrEnum):
     HOLD_LIFT = "legal_hold.lift"
     HOLD_LIST = "legal_hold.list"
     SUBJECT_ERASE = "subject.erase"  # crypto-shredding (R29)
+    SUBJECT_REPORT = "subject.report"  # the access report (R25, R26)
     AGREEMENT_RECORD = "agreement.record"  # a processing agreement (R47)
     AGREEMENT_END = "agreement.end"
     AGREEMENT_LIST = "agreement.list"
@@ -79,6 +80,7 @@ class Reason(StrEnum):
     OUTSIDE_PROCESSING_AGREEMENT = "outside_processing_agreement"  # a role the processor's agreement does not cover
     LEGAL_HOLD = "legal_hold"  # an erasure deferred: a legal claim or retention obligation applies (R29)
     IDENTITY_NOT_VERIFIED = "identity_not_verified"  # a request is not answered before the requester is identified
+    NAMES_DISCLOSED = "names_disclosed"  # an access report names the employees, on a recorded reason (R26)
     TOO_LATE = "too_late"  # an extension told after the first month, a decision on a closed request
     WEAK_AUTHENTICATION = "weak_authentication"  # the role needs a multi-factor login (R38), the token has none
     SEPARATION_OF_DUTIES = "separation_of_duties"  # an officer into a data role, or the other way round
@@ -170,6 +172,7 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.HOLD_LIFT: ("U", "legal_hold"),
     EventType.HOLD_LIST: ("R", "legal_hold"),
     EventType.SUBJECT_ERASE: ("D", "record"),
+    EventType.SUBJECT_REPORT: ("R", "subject_request"),
     EventType.AGREEMENT_RECORD: ("C", "processing_agreement"),
     EventType.AGREEMENT_END: ("U", "processing_agreement"),
     EventType.AGREEMENT_LIST: ("R", "processing_agreement"),

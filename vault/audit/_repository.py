@@ -180,6 +180,19 @@ def search(session: Session, organisation: str, query: AuditQuery) -> AuditPage:
     return AuditPage(events, rows[limit - 1][0] if len(rows) > limit else None)
 
 
+def subject_events(session: Session, organisation: str, subject: str) -> list[dict[str, Any]]:
+    """Every event of the organisation about one subject, oldest first: the access history of a subject report.
+    Chosen by the search column, then held to the body, so an edited column adds no other subject's event (and one
+    that drops an event is what verify reports as mismatched_index)."""
+    statement = (
+        select(AuditEventRow.seq, AuditEventRow.body)
+        .where(AuditEventRow.organisation == organisation, AuditEventRow.subject == subject)
+        .order_by(AuditEventRow.occurred_at, AuditEventRow.seq)
+    )
+    events = ({"seq": seq, **json.loads(body)} for seq, body in session.execute(statement))
+    return [e for e in events if e.get("subject") == subject and e.get("actor", {}).get("organisation") == organisation]
+
+
 def overview(session: Session, organisation: str, *, user: str | None, subject: str | None) -> list[Tally]:
     if (user is None) == (subject is None):
         raise ValueError("an overview is per user or per subject")

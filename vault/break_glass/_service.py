@@ -76,6 +76,11 @@ class BreakGlassService:
             )
             if case[1] is not None:
                 grant.withdraw(Reason.CASE_CLOSED, Conflict("the case is closed"))
+            if work.actor.processor is not None:  # a processor acts on the controller's instructions only (art. 28)
+                grant.withdraw(
+                    Reason.OUTSIDE_PROCESSING_AGREEMENT,
+                    AccessDenied("a processor's staff work on the cases given to them, never by breaking the glass"),
+                )
             held = {work.relation_to(case_ref, r) for r in (Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF)}
             if work.own_assignment_ends(case_ref) or held - {Relation.NONE}:
                 grant.withdraw(Reason.ALREADY_ASSIGNED, Conflict("you already have access to this case"))

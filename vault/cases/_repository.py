@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -62,6 +63,18 @@ def advice_versions(session: Session, organisation: str, case_ref: str) -> list[
     return [
         AdviceVersion(*row) for row in fetch_all(session, _ADVICE, {"organisation": organisation, "case_ref": case_ref})
     ]
+
+
+def publications(session: Session, organisation: str, case_refs: Sequence[str]) -> list[tuple[str, int, datetime, str]]:
+    """(case, version, published at, recipient) of every advice published on these cases, oldest first."""
+    if not case_refs:
+        return []
+    query = (
+        select(Advice.case_ref, Advice.version, Advice.published_at, Advice.recipient)
+        .where(Advice.organisation == organisation, Advice.case_ref.in_(list(case_refs)))
+        .order_by(Advice.published_at, Advice.case_ref, Advice.version)
+    )
+    return [(str(c), int(v), p, str(r)) for c, v, p, r in session.execute(query)]
 
 
 def add_advice(

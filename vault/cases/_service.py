@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
 from vault.access import AccessGuard, Target, Work
 from vault.actor import Actor
@@ -131,6 +133,11 @@ class CaseService:
             return PublishedAdvice(version, work.now, advice.published_fields())
 
         return self._guard.run(actor, operation)
+
+    def publications(self, work: Work, case_refs: Sequence[str]) -> list[tuple[str, int, datetime, str]]:
+        """(case, version, published at, recipient) of the advice disclosed on these cases, for an access report
+        the caller's work has authorized: who received what about the subject, never the advice itself."""
+        return repository.publications(work.session, work.actor.organisation, case_refs)
 
     def close(self, actor: Actor, case_ref: str) -> int:
         """Close the case: every unit member's assignment on it ends now, and it takes no new one (R10). Returns how

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from vault.identifiers import OrganisationId, Reference
+from vault.identifiers import AgreementReference, Moment, OrganisationId
 from vault.vocabulary import PROCESSOR_ROLES, Role
 
 
@@ -25,10 +25,10 @@ class NewAgreement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     processor: OrganisationId
-    reference: Reference
+    reference: AgreementReference
     roles: Annotated[list[Role], Field(min_length=1), AfterValidator(_processor_roles)]
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
 
     @model_validator(mode="after")
     def _period(self) -> Self:

@@ -4,6 +4,7 @@ bulk import."""
 from vault.identifiers import looks_like_bsn
 from vault.records._import import ImportReport, import_lines, parse_line
 from vault.records._references import is_reference, new_reference
+from vault.records._repository import SubjectRecord
 from vault.records._schemas import (
     MAX_FIELDS,
     MAX_VALUE_CHARS,
@@ -30,6 +31,7 @@ __all__ = [
     "RecordSummary",
     "RecordView",
     "Ref",
+    "SubjectRecord",
     "Text",
     "import_lines",
     "is_reference",

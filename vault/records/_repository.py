@@ -139,6 +139,39 @@ _CASE_RECORDS = (  # built once: the case view runs it on every request
 )
 
 
+class SubjectRecord(NamedTuple):
+    """What a subject's access report lists of a record held about them: never a value."""
+
+    record_id: str
+    case_ref: str
+    category: str
+    kind: str
+    source: str  # the origin, e.g. "GP under consent C-17"
+    purpose: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def subject_records(session: Session, organisation: str, subject_id: str) -> list[SubjectRecord]:
+    query = (
+        select(
+            Record.id,
+            Record.case_ref,
+            Record.category,
+            Record.kind,
+            Record.source,
+            Record.purpose,
+            Record.status,
+            Record.created_at,
+            Record.updated_at,
+        )
+        .where(Record.organisation == organisation, Record.subject_id == subject_id)
+        .order_by(Record.created_at, Record.id)
+    )
+    return [SubjectRecord(*row) for row in session.execute(query)]
+
+
 def case_records(session: Session, organisation: str, case_ref: str, categories: Sequence[str]) -> list[CaseRecord]:
     if not categories:
         return []

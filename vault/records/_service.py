@@ -13,7 +13,7 @@ from vault.audit import About, EventType, Reason
 from vault.errors import AccessDenied, Erased, NotFound
 from vault.records import _repository as repository
 from vault.records._references import is_reference, new_reference
-from vault.records._repository import StoredRecord
+from vault.records._repository import StoredRecord, SubjectRecord
 from vault.records._schemas import BatchResult, CreatedRecord, NewRecord, RecordSummary, RecordView
 from vault.vocabulary import Action, Category, Purpose, retention_class_of
 
@@ -59,6 +59,10 @@ class RecordService:
     def subject_id(self, work: Work, subject_ref: str) -> str:
         """The pseudonym of a subject known to this organisation, created if new (inside the caller's work)."""
         return _subjects(work, [subject_ref])[subject_ref]
+
+    def subject_records(self, work: Work, subject_id: str) -> list[SubjectRecord]:
+        """Metadata of every record held about a subject, for an access report the caller's work has authorized."""
+        return repository.subject_records(work.session, work.actor.organisation, subject_id)
 
     def summaries(self, work: Work, case_ref: str, categories: Sequence[Category]) -> list[RecordSummary]:
         """Metadata of a case's records in these categories, for a case view the caller's work has authorized."""

@@ -1,6 +1,7 @@
 """The data subject's rights (DOMAIN R24-R32): the privacy officer's request register with its deadlines, legal
 holds, and erasure by crypto-shredding with a signed receipt."""
 
+from vault.subject_rights._report import REPORT_FORMAT, NameDisclosure, SubjectReport
 from vault.subject_rights._schemas import (
     Decision,
     ErasureReceipt,
@@ -17,6 +18,7 @@ from vault.subject_rights._service import RECEIPT_LABEL, SubjectRights, receipt_
 
 __all__ = [
     "RECEIPT_LABEL",
+    "REPORT_FORMAT",
     "Decision",
     "ErasureReceipt",
     "ErasureResult",
@@ -24,9 +26,11 @@ __all__ = [
     "ExtensionReason",
     "HoldView",
     "Identity",
+    "NameDisclosure",
     "NewHold",
     "NewRequest",
     "RequestView",
+    "SubjectReport",
     "SubjectRights",
     "receipt_signed",
 ]

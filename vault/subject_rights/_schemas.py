@@ -6,9 +6,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from vault.identifiers import Reference, looks_like_bsn
+from vault.identifiers import Moment, Reference, looks_like_bsn
 from vault.records import Ref
 from vault.vocabulary import (
     Category,
@@ -54,7 +54,7 @@ class NewRequest(BaseModel):
 
     subject_ref: Ref
     kind: RequestKind
-    received_at: AwareDatetime | None = None
+    received_at: Moment | None = None
     identity: Identity | None = None
     note: Note | None = None
 

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 import structlog
 
 from vault.access import AccessGuard, Grant, Target, Work
 from vault.actor import Actor
-from vault.audit import About, EventType, Reason
+from vault.audit import About, EventType, Reason, subject_events
+from vault.cases import CaseService
+from vault.config import OtherHolder
 from vault.crypto import verify_signature
 from vault.errors import Conflict, InvalidInput, NotFound
 from vault.models import Erasure, LegalHold, SubjectRequest
 from vault.records import RecordService
 from vault.subject_rights import _deadlines as deadlines
 from vault.subject_rights import _repository as repository
+from vault.subject_rights._report import NameDisclosure, SubjectReport
+from vault.subject_rights._report import build as build_report
 from vault.subject_rights._schemas import (
     Decision,
     ErasureReceipt,
@@ -65,9 +70,20 @@ _STATUS_OF = {
 
 
 class SubjectRights:
-    def __init__(self, *, guard: AccessGuard, records: RecordService) -> None:
+    def __init__(
+        self,
+        *,
+        guard: AccessGuard,
+        records: RecordService,
+        cases: CaseService,
+        other_holders: Sequence[OtherHolder] = (),
+        legal_bases: Mapping[str, str] | None = None,
+    ) -> None:
         self._guard = guard
         self._records = records
+        self._cases = cases
+        self._other_holders = tuple(other_holders)
+        self._legal_bases = dict(legal_bases or {})
 
     # -- the request register ------------------------------------------------------------------------------------
     def register(self, actor: Actor, new: NewRequest) -> RequestView:
@@ -185,6 +201,41 @@ class SubjectRights:
             if view.overdue:
                 log.warning("subject_request_overdue", request_id=view.request_id, due_on=view.due_on.isoformat())
         return found
+
+    def report(self, actor: Actor, request_id: int, names: NameDisclosure | None = None) -> SubjectReport:
+        """The access report (R25, R26) on an identified access or portability request: per category what is held,
+        purposes, legal bases, origins, recipients and retention, and every audit event about the subject in
+        order. Employees are not named unless ``names`` gives the reason (the report's own event records it)."""
+
+        def operation(work: Work) -> SubjectReport:
+            row = repository.request(work.session, work.actor.organisation, request_id)
+            if row is None:
+                work.refuse(EventType.SUBJECT_REPORT, _on_request(request_id), Reason.NOT_FOUND, _no_request())
+            about = About(subject=row.subject_id, target=f"subject_request:{row.id}")
+            grant = work.authorize(EventType.SUBJECT_REPORT, Action.READ, _PURPOSE, _requests(about))
+            _require_answerable(grant, row)
+            if RequestKind(row.kind) not in (RequestKind.ACCESS, RequestKind.PORTABILITY):
+                grant.withdraw(Reason.POLICY, InvalidInput("a report answers an access or portability request"))
+            if names is not None:
+                grant.note_reason(Reason.NAMES_DISCLOSED)
+            records = self._records.subject_records(work, row.subject_id)
+            cases = sorted({record.case_ref for record in records})
+            # the history up to this report; the report's own event follows it in the log
+            events = subject_events(work.session, work.actor.organisation, row.subject_id)
+            return build_report(
+                organisation=work.actor.organisation,
+                subject=row.subject_id,
+                request_id=row.id,
+                generated_at=work.now,
+                records=records,
+                publications=self._cases.publications(work, cases),
+                events=events,
+                names=names,
+                other_holders=self._other_holders,
+                legal_bases=self._legal_bases,
+            )
+
+        return self._guard.run(actor, operation)
 
     # -- legal holds ---------------------------------------------------------------------------------------------
     def place_hold(self, actor: Actor, new: NewHold) -> HoldView:

@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
-from vault.identifiers import OrganisationId, Reference, user_id_problem
+from vault.identifiers import Moment, OrganisationId, Reference, user_id_problem
 from vault.vocabulary import REGISTERED_ROLES, Role
 
 _BIG = re.compile(r"\d{11}")  # BIG-register number: 11 digits (no check digit is published)
@@ -49,12 +49,12 @@ class Registration(BaseModel):
     user_id: UserId
     role: Annotated[Role, AfterValidator(_registered_role)]
     credential: Reference | None = None
-    credential_date: AwareDatetime | None = None
+    credential_date: Moment | None = None
     verified_by: UserId | None = None
     supervisor: UserId | None = None
     processor: OrganisationId | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
 
     @model_validator(mode="after")
     def _period(self) -> Self:

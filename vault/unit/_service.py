@@ -55,9 +55,15 @@ class UnitRegister:
                     Reason.NO_PROCESSING_AGREEMENT,
                     InvalidInput(f"no live processing agreement lets {item.processor} act as {item.role.value}"),
                 )
-            if item.supervisor is not None and work.confirmed_in(item.supervisor, Role.MEDICAL_ADVISER) is None:
+            supervisor = None if item.supervisor is None else work.confirmed_in(item.supervisor, Role.MEDICAL_ADVISER)
+            if item.supervisor is not None and supervisor is None:
                 grant.withdraw(
                     Reason.NOT_REGISTERED, InvalidInput("the supervisor is not a registered, active medical adviser")
+                )
+            if supervisor is not None and supervisor.processor != item.processor:
+                grant.withdraw(
+                    Reason.OTHER_ORGANISATION,
+                    InvalidInput("staff work under an adviser of their own organisation (the controller or processor)"),
                 )
             verified_by = item.verified_by or (work.actor.user if item.credential else None)
             mac = work.member_mac(
@@ -184,8 +190,11 @@ def _live(work: Work, row: MemberRow) -> bool:
 def _view(work: Work, listed: repository.Listed) -> MemberView:
     row, changed_at, changed_by = listed
     sealed = work.member_sealed(row)
-    # staff count only under a supervisor whose own registration counts (vault/access/_standing.py)
-    supervised = row.supervisor is None or work.confirmed_in(row.supervisor, Role.MEDICAL_ADVISER) is not None
+    # staff count only under a supervisor whose own registration counts, of the same organisation or processor, and
+    # a processor's member only while its agreement covers the role (vault/access/_standing.py)
+    supervisor = None if row.supervisor is None else work.confirmed_in(row.supervisor, Role.MEDICAL_ADVISER)
+    supervised = row.supervisor is None or (supervisor is not None and supervisor.processor == row.processor)
+    covered = row.processor is None or work.agreement_for(row.processor, Role(row.role)) is not None
     return MemberView(
         member_id=row.id,
         user_id=row.user_id,
@@ -200,6 +209,6 @@ def _view(work: Work, listed: repository.Listed) -> MemberView:
         status=RegistrationStatus(row.status),
         changed_at=changed_at,
         changed_by=changed_by,
-        live=_live(work, row) and sealed and supervised,
+        live=_live(work, row) and sealed and supervised and covered,
         sealed=sealed,
     )

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import Harness, ManualClock, open_harness
+from tests.harness import Harness, ManualClock, drop_append_only_guard, open_harness
 from vault import AuditQuery, AuditUnavailable, Settings, initialise, verify_export
 
 SECURITY = actor("sec", "security_officer")
@@ -30,17 +30,6 @@ def log(settings: Settings, clock: ManualClock) -> Iterator[Harness]:
     running.close()
 
 
-def _drop_append_only_guard(kluis: Harness) -> None:
-    with kluis.engine.begin() as connection:
-        if kluis.engine.dialect.name == "postgresql":
-            connection.execute(sa.text("DROP TRIGGER audit_events_append_only ON audit_events"))
-            connection.execute(sa.text("DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints"))
-        else:
-            for table in ("audit_events", "audit_checkpoints"):
-                connection.execute(sa.text(f"DROP TRIGGER {table}_no_update"))
-                connection.execute(sa.text(f"DROP TRIGGER {table}_no_delete"))
-
-
 def _head(kluis: Harness) -> int:
     with kluis.engine.connect() as connection:
         return int(connection.scalar(sa.text("SELECT seq FROM audit_head")) or 0)
@@ -52,7 +41,7 @@ def test_an_untouched_log_verifies_up_to_its_witnessed_head(log: Harness) -> Non
 
 
 def test_search_column_edited_to_hide_a_user_is_found(log: Harness) -> None:
-    _drop_append_only_guard(log)
+    drop_append_only_guard(log)
     with log.engine.begin() as connection:
         connection.execute(sa.text("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 7"))
     assert log.vault.audit.search(SECURITY, AuditQuery(user="someone-else")).events  # what the filter now shows...
@@ -61,7 +50,7 @@ def test_search_column_edited_to_hide_a_user_is_found(log: Harness) -> None:
 
 
 def test_outcome_column_edited_to_show_a_read_as_denied_is_found(log: Harness) -> None:
-    _drop_append_only_guard(log)
+    drop_append_only_guard(log)
     with log.engine.begin() as connection:
         connection.execute(sa.text("UPDATE audit_events SET outcome = 'denied' WHERE seq = 12"))
     result = log.vault.audit.verify(SECURITY)
@@ -69,7 +58,7 @@ def test_outcome_column_edited_to_show_a_read_as_denied_is_found(log: Harness) -
 
 
 def test_organisation_column_edited_to_move_events_to_another_organisation_is_found(log: Harness) -> None:
-    _drop_append_only_guard(log)
+    drop_append_only_guard(log)
     with log.engine.begin() as connection:
         connection.execute(sa.text("UPDATE audit_events SET organisation = 'other-insurer' WHERE seq = 9"))
     result = log.vault.audit.verify(SECURITY)
@@ -78,7 +67,7 @@ def test_organisation_column_edited_to_move_events_to_another_organisation_is_fo
 
 def test_tail_cut_after_the_last_checkpoint_with_the_head_moved_back_is_found(log: Harness) -> None:
     head = _head(log)
-    _drop_append_only_guard(log)
+    drop_append_only_guard(log)
     with log.engine.begin() as connection:
         row = connection.execute(sa.text("SELECT seq, hash FROM audit_events WHERE seq = 20")).one()
         connection.execute(sa.text("DELETE FROM audit_events WHERE seq > 20"))
@@ -90,7 +79,7 @@ def test_tail_cut_after_the_last_checkpoint_with_the_head_moved_back_is_found(lo
 
 
 def test_the_whole_log_wiped_and_the_head_reset_to_genesis_is_found(log: Harness) -> None:
-    _drop_append_only_guard(log)
+    drop_append_only_guard(log)
     with log.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM audit_checkpoints"))
         connection.execute(sa.text("DELETE FROM audit_events"))
@@ -103,7 +92,7 @@ def test_signed_events_rewritten_with_recomputed_links_and_checkpoints_removed_a
     """Rewrite every event and drop every checkpoint: the chain links up, but the witness holds the real head."""
     from vault.audit import link_hash
 
-    _drop_append_only_guard(log)
+    drop_append_only_guard(log)
     with log.engine.begin() as connection:
         rows = connection.execute(sa.text("SELECT seq, body FROM audit_events ORDER BY seq")).all()
         connection.execute(sa.text("DELETE FROM audit_checkpoints"))
@@ -217,7 +206,7 @@ def test_the_unsigned_tail_rewritten_with_recomputed_links_and_head_is_found(log
     for _ in range(3):
         log.vault.audit.search(SECURITY, AuditQuery(limit=1))
     signed = _signed_seq(log)
-    _drop_append_only_guard(log)
+    drop_append_only_guard(log)
     with log.engine.begin() as connection:
         rows = connection.execute(
             sa.text("SELECT seq, prev_hash, body FROM audit_events WHERE seq > :s ORDER BY seq"), {"s": signed}
@@ -267,7 +256,7 @@ def test_an_earlier_sealed_head_put_back_with_the_events_after_it_removed_takes_
         saved = connection.execute(sa.text("SELECT seq, hash, signed_seq, signed_at, mac FROM audit_head")).one()
     for _ in range(3):
         log.vault.audit.search(SECURITY, AuditQuery(limit=1))
-    _drop_append_only_guard(log)
+    drop_append_only_guard(log)
     with log.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM audit_events WHERE seq > :s"), {"s": saved[0]})
         connection.execute(sa.text("DELETE FROM audit_checkpoints WHERE seq > :s"), {"s": saved[0]})
