@@ -90,9 +90,10 @@ class Grant:
         this grant's operation did); verify with the published public key."""
         return self._work._sign(self, label, statement)
 
-    def retire_keks(self) -> tuple[int, int, list[int]]:
+    def retire_keks(self) -> tuple[int, int, list[int], int]:
         """After the retirement's event committed: rotate the category's KEK, re-wrap every data key, and retire
-        every older version (so backups of the data keys open nothing). Returns (version, re-wrapped, retired)."""
+        every older version (so backups of the data keys open nothing). Returns (version, re-wrapped, retired, keys
+        that erasures had destroyed but were found back in the database and destroyed again)."""
         return self._work._guard._retire(self)
 
     def rotate_data_keys(self) -> tuple[int, int]:

@@ -40,11 +40,12 @@ from vault.access._row_macs import (
     assignment_message,
     delegation_message,
     member_message,
+    request_message,
 )
 from vault.access._standing import REASON_ORDER, agreement_covering, standing
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
-from vault.audit import About, AuditEvent, Checkpoint, EventType, Outcome, Reason, events
+from vault.audit import ERASED_KEYS, About, AuditEvent, Checkpoint, EventType, Outcome, Reason, erased_key_ids, events
 from vault.audit._log import AuditLog
 from vault.audit._repository import Head
 from vault.audit._witness import Witness
@@ -538,8 +539,37 @@ class Work:
         grant._used = True
         found = self._guard._data_keys.subject_keys(self.session, about.subject, grant.target.resource.value)
         rows = [row for row in found if row.case_ref is None or row.case_ref not in except_cases]
-        self._guard._data_keys.destroy(self.session, [row.id for row in rows], self.now)
-        return [row.id for row in rows], max((row.kek_version for row in rows), default=0)
+        destroyed = sorted(row.id for row in rows)
+        self._guard._data_keys.destroy(self.session, destroyed, self.now)
+        # The event names the keys: the chained log then holds them, and a retirement re-destroys any key a
+        # database administrator put back from a copy before it could be re-wrapped under the new KEK.
+        grant._pending.about = replace(about, target=f"{about.target};{ERASED_KEYS}{','.join(destroyed)}")
+        return destroyed, max((row.kek_version for row in rows), default=0)
+
+    def request_mac(self, grant: Grant, row: Any, **changes: Any) -> bytes:
+        """The MAC of a subject's request row (with ``changes`` applied) this unit's grant allows writing."""
+        self._require_open()
+        if grant._work is not self or grant.target.resource not in (Resource.SUBJECT_REQUESTS, *Category):
+            raise PermissionError("this grant is not for a subject's request")
+        return self._guard._row_macs.sign(_request_message(self.actor.organisation, row, changes))
+
+    def request_sealed(self, row: Any) -> bool:
+        """Whether a subject's request row is as Kluis wrote it (a request redirected to another subject, or made
+        to look identified, in the database fails this)."""
+        return self._guard._row_macs.valid(_request_message(row.organisation, row, {}), row.mac)
+
+    def has_pre_scope_keys(self, subject_id: str, category: Category) -> bool:
+        """Whether a live data key from before the per-case scope seals some of the subject's data in the category."""
+        rows = self._guard._data_keys.subject_keys(self.session, subject_id, category.value)
+        return any(row.case_ref is None for row in rows)
+
+    def keys_destroyed(self, key_ids: Sequence[str]) -> bool:
+        """Whether every one of these data keys is destroyed now (an erasure still stands)."""
+        return self._guard._data_keys.all_destroyed(self.session, key_ids)
+
+    def audit_public_key(self) -> bytes:
+        key: bytes = self._guard._provider.audit_public_key()
+        return key
 
     def _sign(self, grant: Grant, label: bytes, statement: bytes) -> bytes:
         self._require_open()
@@ -642,6 +672,8 @@ class _Provider(Wrapper, RowMacProvider, Protocol):
 
     def audit_signer(self, access: Any) -> Any: ...
 
+    def audit_public_key(self) -> bytes: ...
+
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:
     """The later of two ends, None (open-ended) being the latest."""
@@ -652,6 +684,15 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
 _ASSIGNMENT_WRITERS = frozenset({Resource.ASSIGNMENTS, Resource.UNIT_ASSIGNMENTS, Resource.CASES, Resource.BREAK_GLASS})
 # The relation a break-glass use gives, as the policy's rules name it: an access allowed by such a rule is flagged.
 _BREAK_GLASS_RULE = f", {Relation.BREAK_GLASS.value}, allow"
+
+
+def _request_message(organisation: str, row: Any, changes: dict[str, Any]) -> bytes:
+    values = {
+        key: changes.get(key, getattr(row, key)) for key in ("id", "subject_id", "kind", "identity_method", "status")
+    }
+    return request_message(
+        organisation, values["id"], values["subject_id"], values["kind"], values["identity_method"], values["status"]
+    )
 
 
 def _member_message(row: MemberRow) -> bytes:
@@ -887,11 +928,13 @@ class AccessGuard:
             raise PermissionError("a rotation grant names its category")
         return self._data_keys.rotate(self._transaction, category)
 
-    def _retire(self, grant: Grant) -> tuple[int, int, list[int]]:
+    def _retire(self, grant: Grant) -> tuple[int, int, list[int], int]:
         category = _key_operations.committed_key_grant(grant, EventType.KEYS_RETIRE)
         if category is None:
             raise PermissionError("a retirement grant names its category")
-        return self._data_keys.retire(self._transaction, category)
+        with self._read_sessions() as session:
+            erased = erased_key_ids(session, category.value)
+        return self._data_keys.retire(self._transaction, category, erased)
 
     def _migrate(self, grant: Grant) -> tuple[int, int, int, int]:
         _key_operations.committed_key_grant(grant, EventType.KEYS_MIGRATE)

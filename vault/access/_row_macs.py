@@ -27,6 +27,7 @@ _ASSIGNMENT = b"kluis.row.assignment"
 _UNIT_MEMBER = b"kluis.row.unit_member"
 _DELEGATION = b"kluis.row.delegation"
 _AGREEMENT = b"kluis.row.processing_agreement"
+_REQUEST = b"kluis.row.subject_request"
 _VERSION = 1
 _WITH_PROCESSOR = 2  # a unit member's message that names the processor they work for
 _U16 = struct.Struct(">H").pack
@@ -116,6 +117,13 @@ def agreement_message(
 ) -> bytes:
     parts = (organisation, processor, reference, roles, _when(starts_at), _when(ends_at), _when(ended_at))
     return _message(_AGREEMENT, parts)
+
+
+def request_message(
+    organisation: str, request_id: int, subject_id: str, kind: str, identity_method: str | None, status: str
+) -> bytes:
+    """A subject's request: whose it is, what it asks, whether the requester was identified, where it stands."""
+    return _message(_REQUEST, (organisation, str(request_id), subject_id, kind, identity_method or "", status))
 
 
 class RowMacs:

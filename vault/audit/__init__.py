@@ -20,10 +20,19 @@ from vault.audit._chain import (
 from vault.audit._event import EVENT_FORMAT, About, ActionCode, AuditEvent, Outcome, canonical_json
 from vault.audit._events import EventType, Reason
 from vault.audit._export import EXPORT_FORMAT, ExportFormatError, parse_export, verify_export
-from vault.audit._repository import Head, checkpoints, head, iter_events, subject_events
+from vault.audit._repository import (
+    ERASED_KEYS,
+    Head,
+    checkpoints,
+    erased_key_ids,
+    head,
+    iter_events,
+    subject_events,
+)
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
 
 __all__ = [
+    "ERASED_KEYS",
     "EVENT_FORMAT",
     "EXPORT_FORMAT",
     "GENESIS_HASH",
@@ -45,6 +54,7 @@ __all__ = [
     "canonical_json",
     "checkpoint_message",
     "checkpoints",
+    "erased_key_ids",
     "events",
     "head",
     "iter_events",

@@ -78,6 +78,7 @@ class Reason(StrEnum):
     NOT_REGISTERED = "not_registered"  # the token's data role is not confirmed by the unit register
     NO_PROCESSING_AGREEMENT = "no_processing_agreement"  # a processor's token, and no live agreement (R47)
     OUTSIDE_PROCESSING_AGREEMENT = "outside_processing_agreement"  # a role the processor's agreement does not cover
+    ERASED_KEY_RESTORED = "erased_key_restored"  # a key an erasure destroyed was back in the database: destroyed again
     LEGAL_HOLD = "legal_hold"  # an erasure deferred: a legal claim or retention obligation applies (R29)
     IDENTITY_NOT_VERIFIED = "identity_not_verified"  # a request is not answered before the requester is identified
     NAMES_DISCLOSED = "names_disclosed"  # an access report names the employees, on a recorded reason (R26)

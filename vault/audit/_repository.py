@@ -193,6 +193,26 @@ def subject_events(session: Session, organisation: str, subject: str) -> list[di
     return [e for e in events if e.get("subject") == subject and e.get("actor", {}).get("organisation") == organisation]
 
 
+ERASED_KEYS = "data_keys:"  # how an erasure event's target names the data keys it destroyed
+
+
+def erased_key_ids(session: Session, category: str) -> set[str]:
+    """Every data key an allowed erasure in this category destroyed, from the events' bodies (the chain holds them:
+    editing one is what verify reports)."""
+    statement = select(AuditEventRow.body).where(
+        AuditEventRow.event_type == "subject.erase",
+        AuditEventRow.category == category,
+        AuditEventRow.outcome == "allowed",
+    )
+    found: set[str] = set()
+    for (body,) in session.execute(statement):
+        event = json.loads(body)
+        target = event.get("target") or ""
+        if event.get("event_type") == "subject.erase" and event.get("category") == category and ERASED_KEYS in target:
+            found.update(key for key in target.split(ERASED_KEYS, 1)[1].split(",") if key)
+    return found
+
+
 def overview(session: Session, organisation: str, *, user: str | None, subject: str | None) -> list[Tally]:
     if (user is None) == (subject is None):
         raise ValueError("an overview is per user or per subject")

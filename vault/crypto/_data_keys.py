@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -99,6 +100,9 @@ class DataKeys:
     ) -> tuple[dict[KeyScope, DataKey], set[KeyScope]]:
         """The data key of each scope, created where missing; and the scopes whose key was destroyed (erased)."""
         wanted = set(scopes)
+        # an erasure of one of these subjects running now finishes first (it holds the subject's row): then these
+        # keys are seen destroyed, and no new one slips in beside the erasure
+        repository.share_subjects(session, {scope.subject_id for scope in wanted})
         keys: dict[KeyScope, DataKey] = {}
         destroyed: set[KeyScope] = set()
         for scope, row in repository.data_keys_for(session, wanted).items():
@@ -108,7 +112,10 @@ class DataKeys:
                 keys[scope] = self._unwrap(row)
         new_rows: list[dict[str, object]] = []
         versions: dict[str, int] = {}
-        for scope in wanted - keys.keys() - destroyed:
+        missing = wanted - keys.keys() - destroyed
+        if missing:  # a retirement's final check waits for this transaction, and this one for it
+            repository.kek_lock(session, exclusive=False)
+        for scope in missing:
             category = Category(scope.category)
             version = versions.setdefault(scope.category, self._provider.active_version(category))
             key_id, material = str(uuid.uuid4()), random_bytes(32)
@@ -156,22 +163,32 @@ class DataKeys:
                 return version, total
 
     def retire(
-        self, transaction: Callable[[], AbstractContextManager[Session]], category: Category
-    ) -> tuple[int, int, list[int]]:
+        self,
+        transaction: Callable[[], AbstractContextManager[Session]],
+        category: Category,
+        erased: AbstractSet[str] = frozenset(),
+    ) -> tuple[int, int, list[int], int]:
         """Rotate, then retire every older KEK version of the category, once no live data key is wrapped under one:
         a copy of the database from before (a backup) then holds data keys nothing can unwrap, so what was
         destroyed since is gone from it too. Returns (version, re-wrapped, retired versions)."""
+        with transaction() as session:  # an erased key found back (a copy restored) is not re-wrapped: destroyed again
+            back = repository.live_among(session, set(erased))
+            repository.destroy(session, back, datetime.now(UTC))
         version, total = self.rotate(transaction, category)
-        for _ in range(3):  # a process that had not yet seen the rotation may have wrapped a new key meanwhile
-            with transaction() as session:
-                rows = repository.data_keys_under(session, category.value, version, 2000)
-                if not rows:
-                    break
+        with transaction() as session:
+            # The final check, under the exclusive lock: no key is being created meanwhile (creators take it shared,
+            # then see the new version), so nothing can arrive under an old version after this re-wrap.
+            repository.kek_lock(session, exclusive=True)
+            while rows := repository.data_keys_under(session, category.value, version, 2000):
                 repository.rewrap(session, [self._rewrap(row, version) for row in rows])
-            total += len(rows)
-        else:
-            raise KeyUnavailable("data keys keep arriving under the old KEK: retire again when writers have reloaded")
-        return version, total, self._provider.retire(category, version, self._access)
+                total += len(rows)
+            again = repository.live_among(session, set(erased))
+            repository.destroy(session, again, datetime.now(UTC))
+            retired = self._provider.retire(category, version, self._access)
+        return version, total, retired, len(back | again)
+
+    def all_destroyed(self, session: Session, key_ids: Iterable[str]) -> bool:
+        return not repository.live_among(session, set(key_ids))
 
     def subject_keys(self, session: Session, subject_id: str, category: str) -> list[StoredDataKey]:
         """The subject's live data keys in the category, locked for this transaction."""
@@ -199,7 +216,7 @@ class DataKeys:
             row.wrapped, WrapContext(row.id, row.subject_id, row.category, row.kek_version), self._access
         )
         wrapped = self._provider.wrap(material, WrapContext(row.id, row.subject_id, row.category, version))
-        return {"id": row.id, "kek_version": version, "wrapped": wrapped}
+        return {"id": row.id, "old": row.kek_version, "kek_version": version, "wrapped": wrapped}
 
     def _unwrap(self, row: StoredDataKey) -> DataKey:
         if row.wrapped is None:

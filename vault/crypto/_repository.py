@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from vault._kit import chunks, fetch_all
-from vault.models import DataKeyRow
+from vault.models import DataKeyRow, Subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +105,34 @@ def data_keys_under(session: Session, category: str, below_version: int, limit: 
     return [_stored(row) for row in session.execute(query)]
 
 
+_KEYS = DataKeyRow.__table__  # the table itself: a Core executemany (the ORM will not bulk-update with a WHERE)
+_REWRAP = (
+    update(_KEYS)
+    .where(_KEYS.c.id == bindparam("b_id"), _KEYS.c.kek_version == bindparam("b_old"))
+    .values(kek_version=bindparam("b_version"), wrapped=bindparam("b_wrapped"))
+)
+
+
 def rewrap(session: Session, changes: Sequence[dict[str, object]]) -> None:
-    """ORM bulk UPDATE by primary key: one executemany, no per-row session synchronisation."""
+    """One executemany; each row only if it is still under the version it was read at, so a rotation running at
+    the same time that moved it further is never undone (and its key never left under a version retired since)."""
     if changes:
-        session.execute(update(DataKeyRow), list(changes))
+        session.execute(
+            _REWRAP,
+            [
+                {"b_id": c["id"], "b_old": c["old"], "b_version": c["kek_version"], "b_wrapped": c["wrapped"]}
+                for c in changes
+            ],
+        )
+
+
+def kek_lock(session: Session, *, exclusive: bool) -> None:
+    """Creating a data key (shared) and retiring KEK versions (exclusive) meet here, for the transaction: no key is
+    wrapped under a version while its retirement makes its final check. PostgreSQL: an advisory lock; SQLite's write
+    transactions are serial already."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+        session.execute(select(lock(func.hashtextextended("kluis.kek", 0))))
 
 
 def legacy_data_keys(session: Session, limit: int) -> list[StoredDataKey]:
@@ -129,6 +153,23 @@ def subject_data_keys(session: Session, subject_id: str, category: str) -> list[
         .with_for_update()
     )
     return [_stored(row) for row in session.execute(query)]
+
+
+def share_subjects(session: Session, subject_ids: set[str]) -> None:
+    """The subjects' rows, share-locked for this transaction (PostgreSQL; SQLite's writers are serial)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for chunk in chunks(subject_ids):
+        session.execute(select(Subject.id).where(Subject.id.in_(chunk)).with_for_update(read=True))
+
+
+def live_among(session: Session, key_ids: set[str]) -> set[str]:
+    """Those of these data keys that are not destroyed."""
+    found: set[str] = set()
+    for chunk in chunks(key_ids):
+        query = select(DataKeyRow.id).where(DataKeyRow.id.in_(chunk), DataKeyRow.wrapped.is_not(None))
+        found.update(session.execute(query).scalars())
+    return found
 
 
 def destroy(session: Session, key_ids: set[str], now: datetime) -> None:

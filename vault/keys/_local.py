@@ -21,7 +21,7 @@ from vault.crypto._primitives import (
 )
 from vault.errors import ConfigurationError, DecryptionFailed, KeyUnavailable
 from vault.keys._access import KeyAccess, require
-from vault.keys._files import atomic_write, b64, unb64
+from vault.keys._files import atomic_write, b64, exclusive, unb64
 from vault.keys._provider import Signer
 from vault.vocabulary import Category
 
@@ -41,6 +41,7 @@ class LocalKeyring:
         self._payload: dict[str, Any] = {}
         self._keks: dict[tuple[str, int], Aead] = {}
         self._row_mac_key: bytes | None = None
+        self._stamp: tuple[int, int, int] | None = None  # the file as last read or written (inode, mtime, size)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     @classmethod
@@ -64,6 +65,7 @@ class LocalKeyring:
 
     def _load(self) -> None:
         try:
+            stamp = self._file_stamp()
             document = json.loads(self._path.read_bytes())
         except FileNotFoundError:
             raise KeyUnavailable(f"no keyring at {self._path}; run `kluis init`") from None
@@ -77,6 +79,22 @@ class LocalKeyring:
         except DecryptionFailed:
             raise KeyUnavailable("keyring does not open with this master secret") from None
         self._index()
+        self._stamp = stamp
+
+    def _file_stamp(self) -> tuple[int, int, int]:
+        found = self._path.stat()
+        return found.st_ino, found.st_mtime_ns, found.st_size
+
+    def _refresh(self) -> None:
+        """Read the file again if another process rotated or retired since: a new key is then wrapped under the
+        version now active, never under one retired meanwhile (a stat per call; the scrypt only on a change)."""
+        try:
+            changed = self._file_stamp() != self._stamp
+        except FileNotFoundError:
+            raise KeyUnavailable(f"no keyring at {self._path}") from None
+        if changed:
+            with self._lock:
+                self._load()
 
     def _save(self) -> None:
         salt = random_bytes(16)
@@ -88,6 +106,7 @@ class LocalKeyring:
             "sealed": b64(sealed),
         }
         atomic_write(self._path, json.dumps(document, indent=1).encode())
+        self._stamp = self._file_stamp()
 
     def _index(self) -> None:
         self._keks = {
@@ -98,13 +117,19 @@ class LocalKeyring:
 
     # -- KeyProvider -----------------------------------------------------------------------------------------
     def active_version(self, category: Category) -> int:
+        self._refresh()
         return int(self._payload["keks"][category.value]["active"])
 
     def versions(self, category: Category) -> list[int]:
+        self._refresh()
         return sorted(int(v) for v in self._payload["keks"][category.value]["versions"])
 
     def wrap(self, material: bytes, context: WrapContext) -> bytes:
-        return self._kek(context.category, context.kek_version).seal(material, context.associated_data())
+        self._refresh()
+        kek = self._keks.get((context.category, context.kek_version))
+        if kek is None:  # retired: never wrap under a version that is gone
+            raise KeyUnavailable(f"no KEK {context.category} v{context.kek_version}")
+        return kek.seal(material, context.associated_data())
 
     def unwrap(self, wrapped: bytes, context: WrapContext, access: KeyAccess) -> bytes:
         require(access)
@@ -112,7 +137,7 @@ class LocalKeyring:
 
     def rotate(self, category: Category, access: KeyAccess) -> int:
         require(access)
-        with self._lock:
+        with exclusive(self._path), self._lock:
             self._load()  # another process may have rotated since we read the file
             entry = self._payload["keks"][category.value]
             new_version = max(int(v) for v in entry["versions"]) + 1
@@ -125,7 +150,7 @@ class LocalKeyring:
 
     def retire(self, category: Category, below_version: int, access: KeyAccess) -> list[int]:
         require(access)
-        with self._lock:
+        with exclusive(self._path), self._lock:
             self._load()
             entry = self._payload["keks"][category.value]
             if int(entry["active"]) < below_version:

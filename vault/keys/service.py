@@ -46,6 +46,7 @@ class Retirement:
     version: int  # the only version left
     rewrapped: int
     retired: list[int]
+    destroyed_again: int = 0  # erased keys found back in the database (a copy restored): destroyed again
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +102,14 @@ class KeyService:
         before this then stays erased in backups of the database too (R29: when an erasure becomes final)."""
         grant = self._grant(actor, EventType.KEYS_RETIRE, Action.MANAGE, category)
         try:
-            version, count, retired = grant.retire_keks()
+            version, count, retired, again = grant.retire_keks()
         except Exception as exc:
             self._guard.conclude(actor, EventType.KEYS_RETIRE, ok=False, reason=_failure(exc))
             raise
-        self._guard.conclude(actor, EventType.KEYS_RETIRE, ok=True, reason=Reason.COMPLETED)
-        return Retirement(category, version, count, retired)
+        # keys an erasure destroyed, found back: the security officer must hear of it (destroyed again, not re-wrapped)
+        reason = Reason.ERASED_KEY_RESTORED if again else Reason.COMPLETED
+        self._guard.conclude(actor, EventType.KEYS_RETIRE, ok=True, reason=reason)
+        return Retirement(category, version, count, retired, again)
 
     def migrate(self, actor: Actor) -> Migration:
         """Re-seal the fields of data keys from before the per-case scope under scoped keys, destroy the old keys,

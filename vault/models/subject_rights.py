@@ -38,6 +38,9 @@ class SubjectRequest(Base):
     registered_by: Mapped[str] = mapped_column(String(128))
     # The privacy officer's own words (never copied into an audit event: free text may say more than it should).
     note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # Over organisation, id, subject, kind, identity method and status (vault/access/_row_macs.py): a request
+    # redirected to another subject or made to look identified in the database is refused. NULL: not yet sealed.
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class LegalHold(Base):

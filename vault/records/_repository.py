@@ -153,6 +153,11 @@ class SubjectRecord(NamedTuple):
     updated_at: datetime
 
 
+def lock_subject(session: Session, subject_id: str) -> None:
+    """The subject's row, locked for this transaction (PostgreSQL; SQLite's writers are serial already)."""
+    session.execute(select(Subject.id).where(Subject.id == subject_id).with_for_update())
+
+
 def subject_records(session: Session, organisation: str, subject_id: str) -> list[SubjectRecord]:
     query = (
         select(

@@ -60,6 +60,14 @@ class RecordService:
         """The pseudonym of a subject known to this organisation, created if new (inside the caller's work)."""
         return _subjects(work, [subject_ref])[subject_ref]
 
+    def known_subject_id(self, work: Work, subject_ref: str) -> str | None:
+        """The pseudonym of a subject this organisation holds data for, or None (nothing is created)."""
+        return repository.subject_ids(work.session, work.actor.organisation, [subject_ref]).get(subject_ref)
+
+    def lock_subject(self, work: Work, subject_id: str) -> None:
+        """Serialise what must not interleave for one subject (an erasure, a legal hold, a new data key)."""
+        repository.lock_subject(work.session, subject_id)
+
     def subject_records(self, work: Work, subject_id: str) -> list[SubjectRecord]:
         """Metadata of every record held about a subject, for an access report the caller's work has authorized."""
         return repository.subject_records(work.session, work.actor.organisation, subject_id)

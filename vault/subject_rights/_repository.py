@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from vault.models import Erasure, LegalHold, SubjectRequest
@@ -53,7 +53,7 @@ def due_by(session: Session, organisation: str, day: date) -> list[SubjectReques
                 SubjectRequest.extended_to.is_(None) & (SubjectRequest.due_on <= day),
             ),
         )
-        .order_by(SubjectRequest.due_on, SubjectRequest.id)
+        .order_by(func.coalesce(SubjectRequest.extended_to, SubjectRequest.due_on), SubjectRequest.id)
     )
     return list(session.execute(query).scalars())
 

@@ -6,8 +6,18 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
+from vault.errors import InvalidInput
 from vault.identifiers import Moment, Reference, looks_like_bsn
 from vault.records import Ref
 from vault.vocabulary import (
@@ -20,6 +30,24 @@ from vault.vocabulary import (
 )
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+def _customer_number(value: str) -> str:
+    if looks_like_bsn(value):  # R33: a BSN is never an identifier here
+        raise ValueError("must not contain a BSN (citizen service number)")
+    return value
+
+
+CustomerNumber = Annotated[Ref, AfterValidator(_customer_number)]
+_CUSTOMER = TypeAdapter(CustomerNumber)
+
+
+def require_customer_number(value: str) -> str:
+    """The value, if it may be a customer number (never a BSN); InvalidInput before anything is recorded."""
+    try:
+        return _CUSTOMER.validate_python(value)
+    except ValidationError:
+        raise InvalidInput("a customer number is an identifier, never a BSN") from None
 
 
 class ExtensionReason(StrEnum):
@@ -106,10 +134,17 @@ class RequestView(BaseModel):
 class NewHold(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    subject_ref: Ref
+    subject_ref: CustomerNumber
     ground: HoldGround
-    case_ref: Ref | None = None
+    case_ref: CustomerNumber | None = None  # a case reference: the same rule (it enters the hold's event)
     reference: Reference | None = None
+
+    @field_validator("reference")
+    @classmethod
+    def _no_bsn(cls, value: str | None) -> str | None:
+        if value is not None and looks_like_bsn(value):
+            raise ValueError("must not contain a BSN (citizen service number)")
+        return value
 
 
 class HoldView(BaseModel):

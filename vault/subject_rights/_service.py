@@ -42,6 +42,7 @@ from vault.subject_rights._schemas import (
     NewHold,
     NewRequest,
     RequestView,
+    require_customer_number,
 )
 from vault.vocabulary import (
     Action,
@@ -110,7 +111,8 @@ class SubjectRights:
             request_id = repository.add_request(work.session, row)
             found = repository.request(work.session, work.actor.organisation, request_id)
             assert found is not None  # written by this transaction
-            return _view(work, found)
+            repository.change_request(work.session, request_id, mac=work.request_mac(grant, found))
+            return _view(work, _again(work, request_id))
 
         return self._guard.run(actor, operation)
 
@@ -118,8 +120,10 @@ class SubjectRights:
         """Record how the requester was identified (R24): needed before any answer."""
 
         def operation(work: Work) -> RequestView:
-            row, _ = self._open_request(work, request_id, EventType.REQUEST_IDENTITY)
-            repository.change_request(work.session, row.id, **_identity(work, identity))
+            row, grant = self._open_request(work, request_id, EventType.REQUEST_IDENTITY)
+            values = _identity(work, identity)
+            mac = work.request_mac(grant, row, identity_method=values["identity_method"])
+            repository.change_request(work.session, row.id, **values, mac=mac)
             return _view(work, _again(work, row.id))
 
         return self._guard.run(actor, operation)
@@ -165,6 +169,7 @@ class SubjectRights:
             repository.change_request(
                 work.session,
                 row.id,
+                mac=work.request_mac(grant, row, status=status.value),
                 status=status.value,
                 outcome=decision.outcome.value,
                 decided_at=work.now,
@@ -176,10 +181,15 @@ class SubjectRights:
         return self._guard.run(actor, operation)
 
     def requests(self, actor: Actor, *, open_only: bool = True, subject_ref: str | None = None) -> list[RequestView]:
+        if subject_ref is not None:
+            require_customer_number(subject_ref)
+
         def operation(work: Work) -> list[RequestView]:
-            subject = None if subject_ref is None else self._records.subject_id(work, subject_ref)
+            subject = None if subject_ref is None else self._records.known_subject_id(work, subject_ref)
             about = About(subject=subject, target="subject_requests")
             work.authorize(EventType.REQUEST_LIST, Action.READ, _PURPOSE, _requests(about))
+            if subject_ref is not None and subject is None:
+                return []
             rows = repository.requests(work.session, work.actor.organisation, open_only=open_only, subject_id=subject)
             return [_view(work, row) for row in rows]
 
@@ -213,6 +223,7 @@ class SubjectRights:
                 work.refuse(EventType.SUBJECT_REPORT, _on_request(request_id), Reason.NOT_FOUND, _no_request())
             about = About(subject=row.subject_id, target=f"subject_request:{row.id}")
             grant = work.authorize(EventType.SUBJECT_REPORT, Action.READ, _PURPOSE, _requests(about))
+            _require_sealed(work, grant, row)
             _require_answerable(grant, row)
             if RequestKind(row.kind) not in (RequestKind.ACCESS, RequestKind.PORTABILITY):
                 grant.withdraw(Reason.POLICY, InvalidInput("a report answers an access or portability request"))
@@ -242,9 +253,12 @@ class SubjectRights:
         """A legal claim or retention obligation: erasures of the subject's data (or one case's) wait for it."""
 
         def operation(work: Work) -> HoldView:
-            subject = self._records.subject_id(work, new.subject_ref)
+            subject = self._records.known_subject_id(work, new.subject_ref)
             about = About(subject=subject, case_ref=new.case_ref, target=f"ground:{new.ground.value}")
-            work.authorize(EventType.HOLD_PLACE, Action.MANAGE, _PURPOSE, Target(Resource.LEGAL_HOLDS, about))
+            grant = work.authorize(EventType.HOLD_PLACE, Action.MANAGE, _PURPOSE, Target(Resource.LEGAL_HOLDS, about))
+            if subject is None:  # a mistyped customer number would hold nothing
+                grant.withdraw(Reason.NOT_FOUND, NotFound("no data is held for this customer number"))
+            self._records.lock_subject(work, subject)  # an erasure running now finishes first, or waits for this
             row = {
                 "organisation": work.actor.organisation,
                 "subject_id": subject,
@@ -268,6 +282,7 @@ class SubjectRights:
                 work.refuse(EventType.HOLD_LIFT, About(target=f"legal_hold:{hold_id}"), Reason.NOT_FOUND, _no_hold())
             about = About(subject=found.subject_id, case_ref=found.case_ref, target=f"legal_hold:{hold_id}")
             grant = work.authorize(EventType.HOLD_LIFT, Action.MANAGE, _PURPOSE, Target(Resource.LEGAL_HOLDS, about))
+            self._records.lock_subject(work, found.subject_id)
             if found.lifted_at is not None:
                 grant.withdraw(Reason.POLICY, Conflict("the hold has been lifted already"))
             repository.lift_hold(work.session, hold_id, work.now, work.actor.user)
@@ -278,10 +293,15 @@ class SubjectRights:
         return self._guard.run(actor, operation)
 
     def holds(self, actor: Actor, subject_ref: str | None = None) -> list[HoldView]:
+        if subject_ref is not None:
+            require_customer_number(subject_ref)
+
         def operation(work: Work) -> list[HoldView]:
-            subject = None if subject_ref is None else self._records.subject_id(work, subject_ref)
+            subject = None if subject_ref is None else self._records.known_subject_id(work, subject_ref)
             about = About(subject=subject, target="legal_holds")
             work.authorize(EventType.HOLD_LIST, Action.READ, _PURPOSE, Target(Resource.LEGAL_HOLDS, about))
+            if subject_ref is not None and subject is None:
+                return []
             return [_hold_view(row) for row in repository.holds(work.session, work.actor.organisation, subject)]
 
         return self._guard.run(actor, operation)
@@ -298,7 +318,10 @@ class SubjectRights:
                 work.refuse(EventType.SUBJECT_ERASE, _on_request(request_id), Reason.NOT_FOUND, _no_request())
             about = About(subject=row.subject_id, category=category.value, target=f"subject_request:{row.id}")
             grant = work.authorize(EventType.SUBJECT_ERASE, Action.ERASE, _PURPOSE, Target(category, about))
+            _require_sealed(work, grant, row)
             _require_answerable(grant, row)
+            # holds being placed and records being created for this subject wait for the erasure, and it for them
+            self._records.lock_subject(work, row.subject_id)
             if RequestKind(row.kind) is not RequestKind.ERASURE:
                 grant.withdraw(Reason.POLICY, InvalidInput("only an erasure request erases"))
             holds = repository.live_holds(work.session, work.actor.organisation, row.subject_id)
@@ -306,8 +329,11 @@ class SubjectRights:
             if whole is not None:
                 return _defer(work, grant, row, HoldGround(whole.ground))
             held_cases = frozenset(hold.case_ref for hold in holds if hold.case_ref is not None)
+            if held_cases and work.has_pre_scope_keys(row.subject_id, category):
+                # a key from before the per-case scope seals the held case too: nothing is erased until it is migrated
+                return _defer(work, grant, row, HoldGround(holds[0].ground))
             key_ids, kek_version = grant.erase_subject_keys(except_cases=held_cases)
-            receipt = _receipt(work, row, category, key_ids, held_cases)
+            receipt = _receipt(work, row, category, key_ids, held_cases, kek_version)
             signature = grant.sign_statement(RECEIPT_LABEL, receipt)
             erasure_id = repository.add_erasure(
                 work.session,
@@ -325,7 +351,7 @@ class SubjectRights:
                 },
             )
             if held_cases:  # the held cases' keys wait for their holds; the request stays deferred until then
-                _defer(work, grant, row, HoldGround(holds[0].ground))
+                _defer(work, grant, row, HoldGround(holds[0].ground), note_reason=False)
             erasure = next(
                 e for e in repository.erasures(work.session, work.actor.organisation, row.id) if e.id == erasure_id
             )
@@ -355,11 +381,17 @@ class SubjectRights:
             work.refuse(event_type, _on_request(request_id), Reason.NOT_FOUND, _no_request())
         about = About(subject=row.subject_id, target=f"subject_request:{row.id}")
         grant = work.authorize(event_type, Action.MANAGE, _PURPOSE, _requests(about))
+        _require_sealed(work, grant, row)
         if event_type is EventType.REQUEST_DECIDE and outcome not in _WITHOUT_IDENTITY:
             _require_answerable(grant, row)
         elif row.status not in repository.OPEN:
             grant.withdraw(Reason.TOO_LATE, Conflict(f"the request is {row.status}"))
         return row, grant
+
+
+def _require_sealed(work: Work, grant: Grant, row: SubjectRequest) -> None:
+    if not work.request_sealed(row):
+        grant.withdraw(Reason.MAC_INVALID, Conflict("this request's seal does not hold: it was changed outside Kluis"))
 
 
 def _require_answerable(grant: Grant, row: SubjectRequest) -> None:
@@ -371,16 +403,27 @@ def _require_answerable(grant: Grant, row: SubjectRequest) -> None:
         )
 
 
-def _defer(work: Work, grant: Grant, row: SubjectRequest, ground: HoldGround) -> ErasureResult:
-    grant.note_reason(Reason.LEGAL_HOLD)
-    repository.change_request(work.session, row.id, status=RequestStatus.DEFERRED.value, ground=ground.value)
+def _defer(
+    work: Work, grant: Grant, row: SubjectRequest, ground: HoldGround, *, note_reason: bool = True
+) -> ErasureResult:
+    if note_reason:
+        grant.note_reason(Reason.LEGAL_HOLD)
+    status = RequestStatus.DEFERRED.value
+    mac = work.request_mac(grant, row, status=status)
+    repository.change_request(work.session, row.id, status=status, ground=ground.value, mac=mac)
     return ErasureResult(erased=False, deferred_ground=ground)
 
 
 def _receipt(
-    work: Work, row: SubjectRequest, category: Category, key_ids: list[str], held_cases: frozenset[str]
+    work: Work,
+    row: SubjectRequest,
+    category: Category,
+    key_ids: list[str],
+    held_cases: frozenset[str],
+    kek_version: int,
 ) -> bytes:
     statement = {
+        "kek_version": kek_version,  # final once every version up to this one is retired
         "format": RECEIPT_LABEL.decode("ascii"),
         "organisation": work.actor.organisation,
         "request_id": row.id,
@@ -395,8 +438,17 @@ def _receipt(
 
 
 def _receipt_view(work: Work, erasure: Erasure) -> ErasureReceipt:
+    """The receipt as stored, and whether it is final: judged from the signed statement only (never from columns
+    beside it), and only while every key it names is still destroyed."""
     category = Category(erasure.category)
     live = work.kek_versions(category)
+    signature = base64.b64encode(erasure.signature).decode("ascii")
+    final = False
+    if receipt_signed(erasure.receipt, signature, work.audit_public_key()):
+        statement = json.loads(erasure.receipt)
+        keys = list(statement.get("data_keys_destroyed", []))
+        retired = not keys or not live or int(statement.get("kek_version", max(live))) < min(live)
+        final = retired and work.keys_destroyed(keys)
     return ErasureReceipt(
         erasure_id=erasure.id,
         request_id=erasure.request_id,
@@ -405,8 +457,8 @@ def _receipt_view(work: Work, erasure: Erasure) -> ErasureReceipt:
         keys_destroyed=erasure.key_count,
         erased_at=erasure.erased_at,
         receipt=erasure.receipt,
-        signature=base64.b64encode(erasure.signature).decode("ascii"),
-        final=erasure.key_count == 0 or not live or erasure.kek_version < min(live),
+        signature=signature,
+        final=final,
     )
 
 

@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(128), nullable=True),
         sa.Column("registered_by", sa.String(128), nullable=False),
         sa.Column("note", sa.String(1000), nullable=True),
+        sa.Column("mac", sa.LargeBinary(), nullable=True),
     )
     op.create_index("ix_subject_requests_due", "subject_requests", ["organisation", "status", "due_on"])
     op.create_table(
