@@ -105,7 +105,7 @@ def _seq(kluis: Harness, event_type: str) -> int:
     return found
 
 
-# 4 -- a hold placed while an erasure runs: nothing makes them meet
+# 4 -- a hold placed while an erasure runs: the subject's row makes them meet
 def test_a_hold_placed_during_an_erasure_either_waits_for_it_or_defers_it(
     pg: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -115,7 +115,7 @@ def test_a_hold_placed_during_an_erasure_either_waits_for_it_or_defers_it(
     import vault.subject_rights._repository as subject_repository
 
     paused, go = threading.Event(), threading.Event()
-    monkeypatch.setattr(subject_repository, "live_holds", _paused(subject_repository.live_holds, paused, go))
+    monkeypatch.setattr(subject_repository, "holds_counting", _paused(subject_repository.holds_counting, paused, go))
     errors: list[BaseException] = []
 
     def erase() -> None:

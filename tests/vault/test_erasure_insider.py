@@ -213,3 +213,19 @@ def test_an_unopenable_key_stops_the_retirement_and_no_erasure_is_called_final(k
     with pytest.raises((DecryptionFailed, KeyUnavailable)):
         kluis.vault.keys.retire(KEYS, Category.HEALTH)
     assert not kluis.vault.subjects.erasures(PRIVACY, request_id)[0].final
+
+
+def test_a_hold_lifted_in_the_database_still_defers_the_erasure(kluis: Harness) -> None:
+    """The DBA lifts a legal hold by editing its row: its seal no longer holds, so it still counts and defers."""
+    _adviser_on(kluis, "C-1")
+    record = _record(kluis, "CUST-1", "C-1")
+    request_id = _erasure_request(kluis)
+    kluis.vault.subjects.place_hold(PRIVACY, NewHold(subject_ref="CUST-1", ground=HoldGround.LEGAL_CLAIM))
+    with kluis.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE legal_holds SET lifted_at = placed_at, lifted_by = 'dba'"))
+    result = kluis.vault.subjects.erase(PRIVACY, request_id, Category.HEALTH)
+    assert (result.erased, result.deferred_ground) == (False, HoldGround.LEGAL_CLAIM)
+    assert _read(kluis, record) == "CANARY-CUST-1-C-1"
+    hold_id = kluis.vault.subjects.holds(PRIVACY)[0].hold_id
+    with pytest.raises(Conflict):  # nor is it lifted (or its tampering covered) through Kluis
+        kluis.vault.subjects.lift_hold(PRIVACY, hold_id)

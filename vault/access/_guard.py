@@ -39,6 +39,7 @@ from vault.access._row_macs import (
     agreement_message,
     assignment_message,
     delegation_message,
+    hold_message,
     member_message,
     request_message,
 )
@@ -552,6 +553,19 @@ class Work:
         if grant._work is not self or grant.target.resource not in (Resource.SUBJECT_REQUESTS, *Category):
             raise PermissionError("this grant is not for a subject's request")
         return self._guard._row_macs.sign(_request_message(self.actor.organisation, row, changes))
+
+    def hold_mac(self, grant: Grant, row: Any, lifted_at: datetime | None) -> bytes:
+        """The MAC of a legal hold row (as placed, or as lifted at ``lifted_at``) this unit's grant allows writing."""
+        self._require_open()
+        if grant._work is not self or grant.target.resource is not Resource.LEGAL_HOLDS:
+            raise PermissionError("this grant is not for a legal hold")
+        message = hold_message(self.actor.organisation, row.id, row.subject_id, row.case_ref, row.ground, lifted_at)
+        return self._guard._row_macs.sign(message)
+
+    def hold_sealed(self, row: Any) -> bool:
+        """Whether a legal hold row is as Kluis wrote it (a hold lifted in the database fails this)."""
+        message = hold_message(row.organisation, row.id, row.subject_id, row.case_ref, row.ground, row.lifted_at)
+        return self._guard._row_macs.valid(message, row.mac)
 
     def request_sealed(self, row: Any) -> bool:
         """Whether a subject's request row is as Kluis wrote it (a request redirected to another subject, or made

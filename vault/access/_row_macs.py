@@ -28,6 +28,7 @@ _UNIT_MEMBER = b"kluis.row.unit_member"
 _DELEGATION = b"kluis.row.delegation"
 _AGREEMENT = b"kluis.row.processing_agreement"
 _REQUEST = b"kluis.row.subject_request"
+_HOLD = b"kluis.row.legal_hold"
 _VERSION = 1
 _WITH_PROCESSOR = 2  # a unit member's message that names the processor they work for
 _U16 = struct.Struct(">H").pack
@@ -124,6 +125,13 @@ def request_message(
 ) -> bytes:
     """A subject's request: whose it is, what it asks, whether the requester was identified, where it stands."""
     return _message(_REQUEST, (organisation, str(request_id), subject_id, kind, identity_method or "", status))
+
+
+def hold_message(
+    organisation: str, hold_id: int, subject_id: str, case_ref: str | None, ground: str, lifted_at: datetime | None
+) -> bytes:
+    """A legal hold: whose data, which case (or all), on which ground, and whether it was lifted."""
+    return _message(_HOLD, (organisation, str(hold_id), subject_id, case_ref or "*", ground, _when(lifted_at)))
 
 
 class RowMacs:

@@ -60,6 +60,9 @@ class LegalHold(Base):
     placed_by: Mapped[str] = mapped_column(String(128))
     lifted_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     lifted_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Over organisation, id, subject, case, ground and lifted_at: a hold lifted or moved in the database is still
+    # counted as live (it defers). NULL: not yet sealed (right after the insert).
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class Erasure(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -67,18 +68,6 @@ def hold(session: Session, organisation: str, hold_id: int) -> LegalHold | None:
     return session.execute(query).scalar_one_or_none()
 
 
-def live_holds(session: Session, organisation: str, subject_id: str) -> list[LegalHold]:
-    query = (
-        select(LegalHold)
-        .where(
-            LegalHold.organisation == organisation, LegalHold.subject_id == subject_id, LegalHold.lifted_at.is_(None)
-        )
-        .order_by(LegalHold.id)
-        .with_for_update()  # an erasure and a hold being placed meet here
-    )
-    return list(session.execute(query).scalars())
-
-
 def holds(session: Session, organisation: str, subject_id: str | None) -> list[LegalHold]:
     query = select(LegalHold).where(LegalHold.organisation == organisation).order_by(LegalHold.id)
     if subject_id is not None:
@@ -86,8 +75,26 @@ def holds(session: Session, organisation: str, subject_id: str | None) -> list[L
     return list(session.execute(query).scalars())
 
 
-def lift_hold(session: Session, hold_id: int, now: datetime, by: str) -> None:
-    session.execute(update(LegalHold).where(LegalHold.id == hold_id).values(lifted_at=now, lifted_by=by))
+def lift_hold(session: Session, hold_id: int, now: datetime, by: str, mac: bytes) -> None:
+    session.execute(update(LegalHold).where(LegalHold.id == hold_id).values(lifted_at=now, lifted_by=by, mac=mac))
+
+
+def seal_hold(session: Session, hold_id: int, mac: bytes) -> None:
+    session.execute(update(LegalHold).where(LegalHold.id == hold_id).values(mac=mac))
+
+
+def holds_counting(
+    session: Session, organisation: str, subject_id: str, sealed: Callable[[LegalHold], bool]
+) -> list[LegalHold]:
+    """The subject's holds that defer an erasure: the live ones, and any whose seal fails (lifted or moved in the
+    database), locked for this transaction."""
+    query = (
+        select(LegalHold)
+        .where(LegalHold.organisation == organisation, LegalHold.subject_id == subject_id)
+        .order_by(LegalHold.id)
+        .with_for_update()
+    )
+    return [row for row in session.execute(query).scalars() if row.lifted_at is None or not sealed(row)]
 
 
 def add_erasure(session: Session, row: dict[str, Any]) -> int:

@@ -271,6 +271,8 @@ class SubjectRights:
             hold_id = repository.add_hold(work.session, row)
             found = repository.hold(work.session, work.actor.organisation, hold_id)
             assert found is not None
+            repository.seal_hold(work.session, hold_id, work.hold_mac(grant, found, None))
+            work.session.refresh(found)
             return _hold_view(found)
 
         return self._guard.run(actor, operation)
@@ -285,7 +287,12 @@ class SubjectRights:
             self._records.lock_subject(work, found.subject_id)
             if found.lifted_at is not None:
                 grant.withdraw(Reason.POLICY, Conflict("the hold has been lifted already"))
-            repository.lift_hold(work.session, hold_id, work.now, work.actor.user)
+            if not work.hold_sealed(found):
+                grant.withdraw(
+                    Reason.MAC_INVALID, Conflict("this hold's seal does not hold: it was changed outside Kluis")
+                )
+            mac = work.hold_mac(grant, found, work.now)
+            repository.lift_hold(work.session, hold_id, work.now, work.actor.user, mac)
             lifted = repository.hold(work.session, work.actor.organisation, hold_id)
             assert lifted is not None
             return _hold_view(lifted)
@@ -324,7 +331,8 @@ class SubjectRights:
             self._records.lock_subject(work, row.subject_id)
             if RequestKind(row.kind) is not RequestKind.ERASURE:
                 grant.withdraw(Reason.POLICY, InvalidInput("only an erasure request erases"))
-            holds = repository.live_holds(work.session, work.actor.organisation, row.subject_id)
+            # a hold whose seal fails counts as live: lifted (or moved) in the database, it still defers the erasure
+            holds = repository.holds_counting(work.session, work.actor.organisation, row.subject_id, work.hold_sealed)
             whole = next((hold for hold in holds if hold.case_ref is None), None)
             if whole is not None:
                 return _defer(work, grant, row, HoldGround(whole.ground))

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("placed_by", sa.String(128), nullable=False),
         sa.Column("lifted_at", _WHEN, nullable=True),
         sa.Column("lifted_by", sa.String(128), nullable=True),
+        sa.Column("mac", sa.LargeBinary(), nullable=True),
     )
     op.create_index("ix_legal_holds_subject", "legal_holds", ["organisation", "subject_id"])
     op.create_table(
