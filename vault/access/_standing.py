@@ -60,6 +60,7 @@ class _Agreements:
     ) -> None:
         self._session, self._organisation, self._now, self._sealed = session, organisation, now, sealed
         self._found: dict[str, list[AgreementRow]] = {}
+        self._roles: dict[str, frozenset[Role]] = {}
         self.unsealed: list[AgreementRow] = []
 
     def live(self, processor: str) -> list[AgreementRow]:
@@ -78,8 +79,10 @@ class _Agreements:
         return self._found[processor]
 
     def roles(self, processor: str) -> frozenset[Role]:
-        known = {role.value for role in PROCESSOR_ROLES}
-        return frozenset(Role(name) for row in self.live(processor) for name in row.roles.split(",") if name in known)
+        if processor not in self._roles:  # asked per registration row: worked out once per processor
+            names = {name for row in self.live(processor) for name in row.roles.split(",")}
+            self._roles[processor] = frozenset(role for role in PROCESSOR_ROLES if role.value in names)
+        return self._roles[processor]
 
     def reference(self, processor: str) -> str | None:
         live = self.live(processor)
