@@ -27,6 +27,7 @@ from vault import (
     KeyUnavailable,
     NotFound,
     PolicyUnavailable,
+    Restricted,
     VaultError,
 )
 
@@ -34,7 +35,8 @@ PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
 
 # Every core error class, exactly (a test enumerates VaultError's subclasses against this table). Lawful states are
-# results, not failures: erased data are 410 Gone, a missing consent 409.
+# results, not failures: erased data are 410 Gone, restricted data 451 (RFC 7725: withheld for a legal reason, here
+# the subject's right to restriction), a missing consent 409.
 STATUS: dict[type[VaultError], tuple[int, str]] = {
     InvalidInput: (422, "Invalid input"),
     NotFound: (404, "Not found"),
@@ -42,6 +44,7 @@ STATUS: dict[type[VaultError], tuple[int, str]] = {
     Conflict: (409, "Conflict"),
     ConsentRequired: (409, "Consent required"),
     Erased: (410, "Gone"),
+    Restricted: (451, "Unavailable for legal reasons"),
     AuditUnavailable: (503, "Service unavailable"),
     PolicyUnavailable: (503, "Service unavailable"),
     DecryptionFailed: (500, "Decryption failed"),
@@ -51,7 +54,7 @@ STATUS: dict[type[VaultError], tuple[int, str]] = {
     VaultError: (500, "Internal error"),
 }
 # Details we can show as they are: they are written by us and say nothing about the data.
-_SAFE_DETAIL = (InvalidInput, Conflict, ConsentRequired, Erased)
+_SAFE_DETAIL = (InvalidInput, Conflict, ConsentRequired, Erased, Restricted)
 
 
 def request_id(request: Request) -> str:

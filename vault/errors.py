@@ -79,6 +79,13 @@ class Erased(VaultError):
     code = "erased"
 
 
+class Restricted(VaultError):
+    """A lawful state, not a failure: the subject's data are restricted (art. 18): stored, not processed, unless an
+    exception covers the purpose. The attempt was audited."""
+
+    code = "restricted"
+
+
 class ConsentRequired(VaultError):
     """A lawful state, not a failure: the operation needs a valid consent on file, and there is none."""
 

@@ -52,6 +52,7 @@ class Resource(StrEnum):
     PROCESSING_AGREEMENTS = "processing_agreements"  # which processor acts for the controller, in which roles (R47)
     SUBJECT_REQUESTS = "subject_requests"  # the data subject's requests and their answers (R24, R32)
     LEGAL_HOLDS = "legal_holds"  # a legal claim or retention obligation that defers an erasure (R29)
+    RESTRICTIONS = "restrictions"  # a subject's data restricted: stored, not otherwise processed (R30)
 
 
 class Purpose(StrEnum):
@@ -181,3 +182,28 @@ class HoldGround(StrEnum):
     LEGAL_CLAIM = "legal_claim"  # a claim, dispute or proceedings under way
     RETENTION_OBLIGATION = "retention_obligation"  # a statutory retention period not yet run out
     FRAUD_INVESTIGATION = "fraud_investigation"  # a Veiligheidszaken file (Protocol Incidentenwaarschuwingssysteem)
+
+
+class RestrictionGround(StrEnum):
+    """Why a subject's data are restricted (art. 18(1)): each at the subject's request."""
+
+    ACCURACY_CONTESTED = "accuracy_contested"  # (a) while the accuracy is verified
+    UNLAWFUL_PROCESSING = "unlawful_processing"  # (b) the subject opposes erasure and asks for restriction
+    NEEDED_FOR_LEGAL_CLAIMS = "needed_for_legal_claims"  # (c) no longer needed, but the subject needs them kept
+    OBJECTION_PENDING = "objection_pending"  # (d) while an objection is decided
+
+
+class ExceptionKind(StrEnum):
+    """What lets restricted data be processed all the same (art. 18(2)), for one purpose, until an end."""
+
+    LEGAL_CLAIMS_ORDER = "legal_claims_order"  # the privacy officer orders it for legal claims (purpose legal_claims)
+    SUBJECT_CONSENT = "subject_consent"  # the subject consented to this processing (the consent's reference)
+
+
+class LiftReason(StrEnum):
+    """Why a restriction ends; the subject is told before it does (art. 18(3))."""
+
+    ACCURACY_VERIFIED = "accuracy_verified"
+    OBJECTION_DECIDED = "objection_decided"
+    SUBJECT_WITHDREW = "subject_withdrew"
+    CLAIMS_CONCLUDED = "claims_concluded"

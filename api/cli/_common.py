@@ -6,10 +6,14 @@ import os
 import pwd
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 
 from vault import Actor, Role, Settings, Vault, open_vault
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def load_settings() -> Settings:
@@ -37,3 +41,11 @@ def running(settings: Settings) -> Iterator[Vault]:
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def validated(model: type[M], **fields: object) -> M:
+    """The command's input as the vault's model of it (options left out are left out); exit 2 with the reasons."""
+    try:
+        return model.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        raise fail("; ".join(str(e["msg"]) for e in exc.errors()), code=2) from None

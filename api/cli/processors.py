@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from api.cli._common import fail, load_settings, operator, running
+from api.cli._common import load_settings, operator, running, validated
 from vault import AgreementView, NewAgreement, Role
 
 app = typer.Typer(no_args_is_help=True, help="Processing agreements: which processor acts for us, in which roles.")
@@ -26,12 +25,9 @@ def record(
     ends_at: When = None,
 ) -> None:
     """Record an agreement: the processor's staff act in its roles from its start until its end."""
-    try:
-        agreement = NewAgreement(
-            processor=processor, reference=reference, roles=role, starts_at=starts_at, ends_at=ends_at
-        )
-    except ValidationError as exc:
-        raise fail("; ".join(str(e["msg"]) for e in exc.errors()), code=2) from None
+    agreement = validated(
+        NewAgreement, processor=processor, reference=reference, roles=role, starts_at=starts_at, ends_at=ends_at
+    )
     settings = load_settings()
     with running(settings) as vault:
         found = vault.processors.record(operator(settings, Role.PRIVACY_OFFICER), agreement)

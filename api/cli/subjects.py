@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from api.cli._common import fail, load_settings, operator, running
+from api.cli._common import fail, load_settings, operator, running, validated
 from api.report_pdf import report_pdf
 from vault import (
     Category,
@@ -34,13 +33,6 @@ app = typer.Typer(no_args_is_help=True, help="The data subject's requests: deadl
 holds_app = typer.Typer(no_args_is_help=True, help="Legal holds: what defers an erasure, and why.")
 
 
-def _checked(build: type[NewRequest] | type[NewHold] | type[Identity] | type[Extension], **fields: object) -> object:
-    try:
-        return build.model_validate({k: v for k, v in fields.items() if v is not None})
-    except ValidationError as exc:
-        raise fail("; ".join(str(e["msg"]) for e in exc.errors()), code=2) from None
-
-
 @app.command("register")
 def register_request(
     customer: Annotated[str, typer.Argument(help="the insurer's customer number of the data subject")],
@@ -52,9 +44,8 @@ def register_request(
     """Record a request as received: due one calendar month later."""
     identity = None
     if identity_method is not None:
-        identity = _checked(Identity, method=identity_method, reference=identity_reference)
-    new = _checked(NewRequest, subject_ref=customer, kind=kind, received_at=received_at, identity=identity)
-    assert isinstance(new, NewRequest)
+        identity = validated(Identity, method=identity_method, reference=identity_reference)
+    new = validated(NewRequest, subject_ref=customer, kind=kind, received_at=received_at, identity=identity)
     settings = load_settings()
     with running(settings) as vault:
         typer.echo(_line(vault.subjects.register(operator(settings, Role.PRIVACY_OFFICER), new)))
@@ -90,8 +81,7 @@ def due(within: Annotated[int, typer.Option(help="days ahead")] = 7) -> None:
 @app.command("identify")
 def identify(request_id: int, method: IdentityMethod, reference: str) -> None:
     """Record how the requester was identified (needed before any answer)."""
-    identity = _checked(Identity, method=method, reference=reference)
-    assert isinstance(identity, Identity)
+    identity = validated(Identity, method=method, reference=reference)
     settings = load_settings()
     with running(settings) as vault:
         typer.echo(
@@ -107,8 +97,7 @@ def extend(
     told_on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="when the subject was told (YYYY-MM-DD)")],
 ) -> None:
     """Extend the deadline (told to the subject within the first month)."""
-    extension = _checked(Extension, months=months, reason=reason, told_on=told_on.date())
-    assert isinstance(extension, Extension)
+    extension = validated(Extension, months=months, reason=reason, told_on=told_on.date())
     settings = load_settings()
     with running(settings) as vault:
         typer.echo(_line(vault.subjects.extend(operator(settings, Role.PRIVACY_OFFICER), request_id, extension)))
@@ -168,8 +157,7 @@ def place(
     reference: Annotated[str | None, typer.Option(help="e.g. the court case number")] = None,
 ) -> None:
     """Place a legal hold: erasures of the subject's data (or one case's) wait for it."""
-    new = _checked(NewHold, subject_ref=customer, ground=ground, case_ref=case, reference=reference)
-    assert isinstance(new, NewHold)
+    new = validated(NewHold, subject_ref=customer, ground=ground, case_ref=case, reference=reference)
     settings = load_settings()
     with running(settings) as vault:
         typer.echo(_hold_line(vault.subjects.place_hold(operator(settings, Role.PRIVACY_OFFICER), new)))

@@ -35,6 +35,7 @@ def case_view(case_ref: CaseRef, purpose: PurposeQuery, actor: CurrentActor, vau
         records=[RecordSummaryOut.model_validate(r) for r in view.records],
         advice=_advice(view.advice) if view.advice else None,
         advice_history=[published for _, published in view.advice_history],
+        advice_restricted=view.advice_restricted,
     )
     return as_json(out)
 

@@ -1,5 +1,6 @@
-"""The data subject's rights (DOMAIN R24, R29, R32): the privacy officer's request register, legal holds, and
-erasure by crypto-shredding. The vault decides, checks and audits every call; no customer number travels in a URL."""
+"""The data subject's rights (DOMAIN R24, R29, R30, R32): the privacy officer's request register, legal holds,
+erasure by crypto-shredding, and restriction of processing. The vault decides, checks and audits every call; no
+customer number travels in a URL."""
 
 from __future__ import annotations
 
@@ -18,10 +19,14 @@ from vault import (
     Extension,
     HoldView,
     Identity,
+    Lifting,
     NameDisclosure,
+    NewException,
     NewHold,
     NewRequest,
+    NewRestriction,
     RequestView,
+    RestrictionView,
     SubjectReport,
 )
 
@@ -120,3 +125,37 @@ def holds(actor: CurrentActor, vault: VaultDep) -> list[HoldView]:
 @router.delete("/v1/legal-holds/{hold_id}", response_model=HoldView)
 def lift_hold(hold_id: RequestId, actor: CurrentActor, vault: VaultDep) -> HoldView:
     return vault.subjects.lift_hold(actor, hold_id)
+
+
+@router.post("/v1/restrictions", status_code=status.HTTP_201_CREATED, response_model=RestrictionView)
+def restrict(body: NewRestriction, actor: CurrentActor, vault: VaultDep) -> RestrictionView:
+    """Restrict the subject's data in a category (or one case's) on their request (art. 18): from now on they are
+    stored and shown as ``restricted``, and opened or changed only under an exception."""
+    return vault.restrictions.place(actor, body)
+
+
+@router.get("/v1/restrictions", response_model=list[RestrictionView])
+def restrictions(actor: CurrentActor, vault: VaultDep) -> list[RestrictionView]:
+    return vault.restrictions.list(actor)
+
+
+@router.post("/v1/restrictions/{restriction_id}/lifting", response_model=RestrictionView)
+def lift_restriction(restriction_id: RequestId, body: Lifting, actor: CurrentActor, vault: VaultDep) -> RestrictionView:
+    """Lift a restriction, once the subject has been told (art. 18(3))."""
+    return vault.restrictions.lift(actor, restriction_id, body)
+
+
+@router.post(
+    "/v1/restrictions/{restriction_id}/exceptions", status_code=status.HTTP_201_CREATED, response_model=RestrictionView
+)
+def grant_exception(
+    restriction_id: RequestId, body: NewException, actor: CurrentActor, vault: VaultDep
+) -> RestrictionView:
+    """A legal-claims order, or the subject's consent: restricted data may be processed for that one purpose until
+    the exception ends (art. 18(2)); each such access names it in its audit event."""
+    return vault.restrictions.grant_exception(actor, restriction_id, body)
+
+
+@router.delete("/v1/restriction-exceptions/{exception_id}", response_model=RestrictionView)
+def end_exception(exception_id: RequestId, actor: CurrentActor, vault: VaultDep) -> RestrictionView:
+    return vault.restrictions.end_exception(actor, exception_id)

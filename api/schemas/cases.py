@@ -64,3 +64,4 @@ class CaseOut(BaseModel):
     records: list[RecordSummaryOut]
     advice: AdviceOut | None
     advice_history: list[datetime]  # publication dates, oldest first (R15)
+    advice_restricted: bool = False  # the subject's data are restricted (R30): the advice is withheld

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from tests.api.support import AUDIENCE, ISSUER, IdentityProvider
 from tests.conftest import OPERATOR, actor, make_settings
-from tests.harness import Harness, open_harness
-from vault import Category, NewRecord, Purpose, initialise, receipt_signed
+from tests.harness import REGISTRAR, Harness, open_harness, register
+from vault import Category, NewRecord, Purpose, Role, initialise, receipt_signed
 
 Served = tuple[TestClient, Harness, IdentityProvider]
 
@@ -223,3 +223,40 @@ def test_a_legal_hold_never_takes_a_bsn(served: Served, body: dict[str, str]) ->
         subjects = connection.execute(sa.text("SELECT subject_ref FROM subjects")).scalars().all()
         bodies = [bytes(b).decode() for b in connection.execute(sa.text("SELECT body FROM audit_events")).scalars()]
     assert BSN not in subjects and not any(BSN in b for b in bodies)
+
+
+# -- restriction of processing (R30) -----------------------------------------------------------------------------
+def test_a_restricted_record_is_451_until_a_legal_claims_order_and_the_lifting(served: Served) -> None:
+    client, kluis, idp = served
+    register(kluis.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    kluis.vault.assignments.assign(REGISTRAR, case_ref="C-7", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    privacy, adviser = idp.bearer("pia", "privacy_officer"), idp.bearer("dr.jansen", "medical_adviser")
+    with kluis.sessions() as session:
+        record_id = session.scalar(sa.text("SELECT id FROM records"))
+    read = f"/v1/records/{record_id}?purpose="
+    assert client.get(read + "claim_assessment", headers=adviser).status_code == 200
+    request_id = _request_id(client, privacy, "restriction")
+    identity = {"method": "digid", "reference": "DIGID-2026-2"}
+    client.post(f"/v1/subject-requests/{request_id}/identity", headers=privacy, json=identity)
+    body = {"request_id": request_id, "category": "health", "ground": "accuracy_contested"}
+    placed = client.post("/v1/restrictions", headers=privacy, json=body)
+    assert placed.status_code == 201, placed.text
+    restriction = placed.json()["restriction_id"]
+    refused = client.get(read + "claim_assessment", headers=adviser)
+    assert refused.status_code == 451 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "urn:kluis:problem:restricted" and "CANARY" not in refused.text
+    assert client.post("/v1/restrictions", headers=adviser, json=body).status_code == 403
+    order = {"kind": "legal_claims_order", "reference": BSN, "ends_at": "2027-01-15T00:00:00Z"}
+    bad = client.post(f"/v1/restrictions/{restriction}/exceptions", headers=privacy, json=order)
+    assert bad.status_code == 422 and BSN not in bad.text
+    order["reference"] = "CLAIM-2026-3"
+    granted = client.post(f"/v1/restrictions/{restriction}/exceptions", headers=privacy, json=order)
+    assert granted.status_code == 201, granted.text
+    assert client.get(read + "legal_claims", headers=adviser).json()["fields"]["summary"] == "CANARY-HTTP"
+    assert client.get(read + "claim_assessment", headers=adviser).status_code == 451
+    lifting = {"reason": "accuracy_verified", "subject_told_on": kluis.vault.clock.now().date().isoformat()}
+    lifted = client.post(f"/v1/restrictions/{restriction}/lifting", headers=privacy, json=lifting)
+    assert lifted.status_code == 200 and lifted.json()["live"] is False
+    assert client.get(read + "claim_assessment", headers=adviser).status_code == 200
+    listed = client.get("/v1/restrictions", headers=privacy).json()
+    assert [r["restriction_id"] for r in listed] == [restriction] and len(listed[0]["exceptions"]) == 1

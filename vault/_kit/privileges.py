@@ -32,6 +32,8 @@ DATA = (
     "subject_requests",
     "legal_holds",
     "erasures",
+    "restrictions",
+    "restriction_exceptions",
 )
 READ_ONLY = ("policy_rules", "alembic_version")
 

@@ -65,6 +65,16 @@ class Grant:
             self._work._raise_erased(self._pending)
         return sealed
 
+    def require_unrestricted(self, subject_id: str) -> None:
+        """Refuse, audited as ``restricted``, what this grant's operation would do with the subject's data in its
+        category and case while they are restricted (art. 18), unless an exception covers its purpose. Opening and
+        changing fields check this themselves; an operation that processes them otherwise (publishing advice) calls
+        it."""
+        category, case_ref = self.target.category, self.target.case_ref
+        if category is None or case_ref is None:
+            raise PermissionError("a restriction is checked on a category of a case")
+        self._work._require_unrestricted(self, subject_id, category, case_ref)
+
     def withdraw(self, reason: Reason, error: VaultError) -> NoReturn:
         """The policy allowed it, but the operation refuses (e.g. screening blocked publication): the event becomes
         a denial with this reason, and ``error`` is raised after it commits."""

@@ -30,8 +30,10 @@ from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
 from vault.access._policy_store import PolicyStore
 from vault.access._relations import no_relation, relations_to_cases
-from vault.access._repository import AgreementRow, AssignmentRow, DelegationRow, MemberRow
+from vault.access._repository import AgreementRow, AssignmentRow, DelegationRow, ExceptionRow, MemberRow, RestrictionRow
 from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles, request_for_held
+from vault.access._restrictions import counting as restrictions_counting
+from vault.access._restrictions import excepted as exceptions_covering
 from vault.access._retry import retrying_conflicts
 from vault.access._row_macs import (
     RowMacProvider,
@@ -39,9 +41,11 @@ from vault.access._row_macs import (
     agreement_message,
     assignment_message,
     delegation_message,
+    exception_message,
     hold_message,
     member_message,
     request_message,
+    restriction_message,
 )
 from vault.access._standing import REASON_ORDER, agreement_covering, standing
 from vault.access._target import FieldsToSeal, SealedRecord, Target
@@ -59,6 +63,7 @@ from vault.errors import (
     Erased,
     KeyUnavailable,
     NotFound,
+    Restricted,
     VaultError,
 )
 from vault.keys._access import KEY_ACCESS
@@ -441,6 +446,7 @@ class Work:
     def _open(self, grant: Grant, pending: _Pending, record: SealedRecord) -> dict[str, str]:
         self._require_open()
         pending.fields = tuple(sorted(f.name for f in record.fields))
+        self._require_unrestricted(grant, record.subject_id, record.category, record.case_ref)
         try:
             try:
                 return self._open_fields(record)
@@ -479,6 +485,9 @@ class Work:
         self._require_open()
         if self.reads_only:
             raise PermissionError("a read-only unit of work seals nothing")
+        for grant, fields in items:  # storing new data is allowed under a restriction; changing it is not
+            if grant.action is Action.UPDATE:
+                self._require_unrestricted(grant, fields.subject_id, fields.category, fields.case_ref)
         scopes = [KeyScope(f.subject_id, f.category.value, f.case_ref, f.retention_class) for _, f in items]
         try:
             keys, destroyed = self._guard._data_keys.for_sealing(self.session, scopes, self.now)
@@ -571,6 +580,98 @@ class Work:
         """Whether a subject's request row is as Kluis wrote it (a request redirected to another subject, or made
         to look identified, in the database fails this)."""
         return self._guard._row_macs.valid(_request_message(row.organisation, row, {}), row.mac)
+
+    # -- restriction of processing (art. 18, R30; vault/access/_restrictions.py) ----------------------------------
+    def restrictions_on(self, subject_ids: Sequence[str], category: Category) -> list[RestrictionRow]:
+        """The restrictions that restrict these subjects' data in the category now (a row whose seal fails
+        counts, and raises an integrity alert)."""
+        unsealed: list[RestrictionRow] = []
+        found = restrictions_counting(
+            self.session, self.actor.organisation, subject_ids, category.value, self.restriction_sealed, unsealed
+        )
+        for row in unsealed:
+            self._alert("restriction", f"restriction:{row.id}", row.case_ref)
+        return found
+
+    def restricted(self, subject_id: str, category: Category, case_ref: str) -> bool:
+        """Whether the subject's data in the category, on this case, are restricted now."""
+        return any(row.covers(case_ref) for row in self.restrictions_on([subject_id], category))
+
+    def _require_unrestricted(self, grant: Grant, subject_id: str, category: Category, case_ref: str) -> None:
+        """Refuse (audited as ``restricted``) processing restricted data, unless a live, sealed exception for the
+        grant's purpose covers every restriction that applies; such an access names its exceptions."""
+        applying = [row for row in self.restrictions_on([subject_id], category) if row.covers(case_ref)]
+        if not applying:
+            return
+        unsealed: list[ExceptionRow] = []
+        covering = exceptions_covering(
+            self.session, applying, grant.purpose.value, self.now, self.exception_sealed, unsealed
+        )
+        for row in unsealed:
+            self._alert("restriction_exception", f"restriction_exception:{row.id}", case_ref)
+        if covering is None:
+            grant._pending.about = replace(grant._pending.about, subject=subject_id)
+            self._withdraw(grant._pending, Reason.RESTRICTED, Restricted("the subject's data are restricted"))
+        named = "restriction_exception:" + ",".join(str(row.id) for row in covering)
+        about = grant._pending.about
+        grant._pending.about = replace(about, target=named if about.target is None else f"{about.target};{named}")
+        grant._pending.reason = Reason.RESTRICTION_EXCEPTION
+
+    def restriction_sealed(self, row: RestrictionRow) -> bool:
+        """Whether a restriction row is as Kluis wrote it (one lifted or moved in the database fails this)."""
+        message = restriction_message(
+            row.organisation, row.id, row.subject_id, row.category, row.case_ref, row.lifted_at
+        )
+        return self._guard._row_macs.valid(message, row.mac)
+
+    def exception_sealed(self, row: ExceptionRow) -> bool:
+        message = exception_message(
+            row.organisation,
+            row.id,
+            row.restriction_id,
+            row.kind,
+            row.purpose,
+            row.starts_at,
+            row.ends_at,
+            row.ended_at,
+        )
+        return self._guard._row_macs.valid(message, row.mac)
+
+    def restriction_mac(self, grant: Grant, row: RestrictionRow, lifted_at: datetime | None) -> bytes:
+        """The MAC of a restriction (as placed, or as lifted at ``lifted_at``) this unit's grant allows writing."""
+        self._require_grant_for(grant, Resource.RESTRICTIONS)
+        message = restriction_message(
+            self.actor.organisation, row.id, row.subject_id, row.category, row.case_ref, lifted_at
+        )
+        return self._guard._row_macs.sign(message)
+
+    def exception_mac(self, grant: Grant, row: ExceptionRow, ended_at: datetime | None) -> bytes:
+        """The MAC of an exception to a restriction (as granted, or as ended) this unit's grant allows writing."""
+        self._require_grant_for(grant, Resource.RESTRICTIONS)
+        message = exception_message(
+            self.actor.organisation,
+            row.id,
+            row.restriction_id,
+            row.kind,
+            row.purpose,
+            row.starts_at,
+            row.ends_at,
+            ended_at,
+        )
+        return self._guard._row_macs.sign(message)
+
+    def serves(self, category: Category, purpose: Purpose) -> bool:
+        """Whether the policy lets any data role assigned to a case read the category for this purpose (an exception
+        for a purpose nobody may read for would let nothing through)."""
+        return any(
+            self._policy.decide(DecisionRequest.of({role: Relation.ASSIGNED}, category, Action.READ, purpose)).allowed
+            for role in (Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF, Role.CRIMINAL_DATA_OFFICER)
+        )
+
+    def _require_grant_for(self, grant: Grant, resource: Resource) -> None:
+        self._require_open()
+        if grant._work is not self or grant.target.resource is not resource:
+            raise PermissionError(f"this grant is not for {resource.value}")
 
     def has_pre_scope_keys(self, subject_id: str, category: Category) -> bool:
         """Whether a live data key from before the per-case scope seals some of the subject's data in the category."""

@@ -73,6 +73,10 @@ def _violations(policy: Policy) -> Iterator[str]:
             yield from _resource_violations(request, roles, relation, where)
 
 
+# What only the privacy officer keeps: the data subject's requests, legal holds and restrictions (R24-R32).
+_PRIVACY_OFFICERS = frozenset({Resource.SUBJECT_REQUESTS, Resource.LEGAL_HOLDS, Resource.RESTRICTIONS})
+
+
 def _without_relation(request: DecisionRequest) -> DecisionRequest:
     return request._replace(roles=tuple((role, Relation.NONE) for role, _ in request.roles))
 
@@ -115,10 +119,10 @@ def _resource_violations(
         yield f"processing agreements handled other than by recording, ending or listing them: {where}"
     if resource is Resource.PROCESSING_AGREEMENTS and not roles & OFFICER_ROLES:
         yield f"processing agreements reached by someone other than an officer: {where}"
-    if resource in (Resource.SUBJECT_REQUESTS, Resource.LEGAL_HOLDS) and Role.PRIVACY_OFFICER not in roles:
-        yield f"the data subject's requests or legal holds reached by someone other than the privacy officer: {where}"
-    if resource in (Resource.SUBJECT_REQUESTS, Resource.LEGAL_HOLDS) and action not in (Action.MANAGE, Action.READ):
-        yield f"subject requests or legal holds handled other than by keeping or reading them: {where}"
+    if resource in _PRIVACY_OFFICERS and Role.PRIVACY_OFFICER not in roles:
+        yield f"the data subject's requests, holds or restrictions reached by someone but the privacy officer: {where}"
+    if resource in _PRIVACY_OFFICERS and action not in (Action.MANAGE, Action.READ):
+        yield f"subject requests, holds or restrictions handled other than by keeping or reading them: {where}"
     if resource is Resource.WORKLIST and not roles & DATA_ROLES:
         yield f"a worklist for someone outside the data roles: {where}"
     if (

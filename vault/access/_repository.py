@@ -21,6 +21,8 @@ from vault.models import (
     ProcessingAgreement,
     Record,
     RecordField,
+    Restriction,
+    RestrictionException,
     UnitMember,
 )
 
@@ -407,3 +409,111 @@ def replace_envelopes(session: Session, changes: Sequence[tuple[str, str, bytes,
         session.execute(
             statement, [{"b_record": r, "b_name": n, "b_old": old, "b_new": new} for r, n, old, new in changes]
         )
+
+
+# -- restriction of processing (R30; decided on in vault/access/_restrictions.py) ----------------------------------
+@dataclass(frozen=True, slots=True)
+class RestrictionRow:
+    """A restriction as stored: its decisive columns and the MAC that seals them."""
+
+    id: int
+    organisation: str
+    subject_id: str
+    category: str
+    case_ref: str | None  # None: every case of the subject
+    lifted_at: datetime | None
+    mac: bytes | None
+
+    def covers(self, case_ref: str) -> bool:
+        return self.case_ref is None or self.case_ref == case_ref
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRow:
+    id: int
+    organisation: str
+    restriction_id: int
+    kind: str
+    purpose: str
+    starts_at: datetime
+    ends_at: datetime
+    ended_at: datetime | None
+    mac: bytes | None
+
+
+_RESTRICTION_COLUMNS = (
+    Restriction.id,
+    Restriction.organisation,
+    Restriction.subject_id,
+    Restriction.category,
+    Restriction.case_ref,
+    Restriction.lifted_at,
+    Restriction.mac,
+)
+# Built once: every decryption runs it (an index lookup that finds nothing, for almost every subject).
+_OF_SUBJECTS = select(*_RESTRICTION_COLUMNS).where(
+    Restriction.organisation == bindparam("organisation"),
+    Restriction.subject_id.in_(bindparam("subjects", expanding=True)),
+    Restriction.category == bindparam("category"),
+)
+_EXCEPTION_COLUMNS = (
+    RestrictionException.id,
+    RestrictionException.organisation,
+    RestrictionException.restriction_id,
+    RestrictionException.kind,
+    RestrictionException.purpose,
+    RestrictionException.starts_at,
+    RestrictionException.ends_at,
+    RestrictionException.ended_at,
+    RestrictionException.mac,
+)
+
+
+def restriction_row(row: Any) -> RestrictionRow:
+    mac = None if row[6] is None else bytes(row[6])
+    return RestrictionRow(row[0], row[1], row[2], row[3], row[4], row[5], mac)
+
+
+def exception_row(row: Any) -> ExceptionRow:
+    mac = None if row[8] is None else bytes(row[8])
+    return ExceptionRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], mac)
+
+
+def restrictions_of(session: Session, organisation: str, subject_ids: list[str], category: str) -> list[RestrictionRow]:
+    params = {"organisation": organisation, "subjects": subject_ids, "category": category}
+    return [restriction_row(row) for row in fetch_all(session, _OF_SUBJECTS, params)]
+
+
+def exceptions_for(session: Session, restriction_ids: list[int], purpose: str, now: datetime) -> list[ExceptionRow]:
+    """The exceptions for ``purpose`` on these restrictions that are live by their columns (their seals are the
+    caller's to check)."""
+    query = select(*_EXCEPTION_COLUMNS).where(
+        RestrictionException.restriction_id.in_(restriction_ids),
+        RestrictionException.purpose == purpose,
+        RestrictionException.ended_at.is_(None),
+        RestrictionException.starts_at <= now,
+        RestrictionException.ends_at > now,
+    )
+    return [exception_row(row) for row in session.execute(query)]
+
+
+def locked_restriction(session: Session, organisation: str, restriction_id: int) -> RestrictionRow | None:
+    """One restriction, locked for this transaction."""
+    query = (
+        select(*_RESTRICTION_COLUMNS)
+        .where(Restriction.organisation == organisation, Restriction.id == restriction_id)
+        .with_for_update()
+    )
+    rows = session.execute(query).all()
+    return restriction_row(rows[0]) if rows else None
+
+
+def locked_exception(session: Session, organisation: str, exception_id: int) -> ExceptionRow | None:
+    """One exception, locked for this transaction."""
+    query = (
+        select(*_EXCEPTION_COLUMNS)
+        .where(RestrictionException.organisation == organisation, RestrictionException.id == exception_id)
+        .with_for_update()
+    )
+    rows = session.execute(query).all()
+    return exception_row(rows[0]) if rows else None

@@ -29,6 +29,8 @@ _DELEGATION = b"kluis.row.delegation"
 _AGREEMENT = b"kluis.row.processing_agreement"
 _REQUEST = b"kluis.row.subject_request"
 _HOLD = b"kluis.row.legal_hold"
+_RESTRICTION = b"kluis.row.restriction"
+_EXCEPTION = b"kluis.row.restriction_exception"
 _VERSION = 1
 _WITH_PROCESSOR = 2  # a unit member's message that names the processor they work for
 _U16 = struct.Struct(">H").pack
@@ -132,6 +134,43 @@ def hold_message(
 ) -> bytes:
     """A legal hold: whose data, which case (or all), on which ground, and whether it was lifted."""
     return _message(_HOLD, (organisation, str(hold_id), subject_id, case_ref or "*", ground, _when(lifted_at)))
+
+
+def restriction_message(
+    organisation: str,
+    restriction_id: int,
+    subject_id: str,
+    category: str,
+    case_ref: str | None,
+    lifted_at: datetime | None,
+) -> bytes:
+    """A restriction: whose data, which category and case (or all), and whether it was lifted."""
+    parts = (organisation, str(restriction_id), subject_id, category, case_ref or "*", _when(lifted_at))
+    return _message(_RESTRICTION, parts)
+
+
+def exception_message(
+    organisation: str,
+    exception_id: int,
+    restriction_id: int,
+    kind: str,
+    purpose: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    ended_at: datetime | None,
+) -> bytes:
+    """An exception to a restriction: which, of what kind, for which purpose, from when to when, whether ended."""
+    parts = (
+        organisation,
+        str(exception_id),
+        str(restriction_id),
+        kind,
+        purpose,
+        _when(starts_at),
+        _when(ends_at),
+        _when(ended_at),
+    )
+    return _message(_EXCEPTION, parts)
 
 
 class RowMacs:

@@ -48,6 +48,11 @@ class EventType(StrEnum):
     HOLD_LIFT = "legal_hold.lift"
     HOLD_LIST = "legal_hold.list"
     SUBJECT_ERASE = "subject.erase"  # crypto-shredding (R29)
+    RESTRICTION_PLACE = "restriction.place"  # restriction of processing (R30)
+    RESTRICTION_LIFT = "restriction.lift"
+    RESTRICTION_LIST = "restriction.list"
+    EXCEPTION_GRANT = "restriction_exception.grant"  # a legal-claims order or the subject's consent
+    EXCEPTION_END = "restriction_exception.end"
     SUBJECT_REPORT = "subject.report"  # the access report (R25, R26)
     AGREEMENT_RECORD = "agreement.record"  # a processing agreement (R47)
     AGREEMENT_END = "agreement.end"
@@ -79,6 +84,8 @@ class Reason(StrEnum):
     NO_PROCESSING_AGREEMENT = "no_processing_agreement"  # a processor's token, and no live agreement (R47)
     OUTSIDE_PROCESSING_AGREEMENT = "outside_processing_agreement"  # a role the processor's agreement does not cover
     ERASED_KEY_RESTORED = "erased_key_restored"  # a key an erasure destroyed was back in the database: destroyed again
+    RESTRICTED = "restricted"  # the subject's data are restricted, and no exception covers the purpose (R30)
+    RESTRICTION_EXCEPTION = "restriction_exception"  # restricted data processed under a named exception (R30)
     LEGAL_HOLD = "legal_hold"  # an erasure deferred: a legal claim or retention obligation applies (R29)
     IDENTITY_NOT_VERIFIED = "identity_not_verified"  # a request is not answered before the requester is identified
     NAMES_DISCLOSED = "names_disclosed"  # an access report names the employees, on a recorded reason (R26)
@@ -173,6 +180,11 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.HOLD_LIFT: ("U", "legal_hold"),
     EventType.HOLD_LIST: ("R", "legal_hold"),
     EventType.SUBJECT_ERASE: ("D", "record"),
+    EventType.RESTRICTION_PLACE: ("C", "restriction"),
+    EventType.RESTRICTION_LIFT: ("U", "restriction"),
+    EventType.RESTRICTION_LIST: ("R", "restriction"),
+    EventType.EXCEPTION_GRANT: ("C", "restriction_exception"),
+    EventType.EXCEPTION_END: ("U", "restriction_exception"),
     EventType.SUBJECT_REPORT: ("R", "subject_request"),
     EventType.AGREEMENT_RECORD: ("C", "processing_agreement"),
     EventType.AGREEMENT_END: ("U", "processing_agreement"),

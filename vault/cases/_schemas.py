@@ -30,3 +30,4 @@ class CaseView:
     records: list[RecordSummary]
     advice: PublishedAdvice | None
     advice_history: list[tuple[int, datetime]]
+    advice_restricted: bool = False  # the subject's health data on this case are restricted: no advice is shown

@@ -76,7 +76,11 @@ class CaseService:
             )
             if case is None and not records:
                 return None
-            latest = history[-1] if history else None
+            # Restricted (art. 18): the advice is the adviser's conclusion about the subject; it is not shown.
+            withheld = (
+                bool(history) and case is not None and work.restricted(case.subject_id, Category.HEALTH, case_ref)
+            )
+            latest = history[-1] if history and not withheld else None
             return CaseView(
                 case_ref=case_ref,
                 status=case.status if case else None,
@@ -86,6 +90,7 @@ class CaseService:
                 if latest
                 else None,
                 advice_history=[(a.version, a.published_at) for a in history],
+                advice_restricted=withheld,
             )
 
         view = self._guard.run(actor, operation, reads_only=True)
@@ -114,6 +119,7 @@ class CaseService:
                 )
             target = Target(Category.HEALTH, about)
             grant = work.authorize(EventType.ADVICE_PUBLISH, Action.PUBLISH, purpose, target, hide_unless_visible=True)
+            grant.require_unrestricted(case.subject_id)
             if hits and advice.screening_override_reason is None:
                 grant.withdraw(
                     Reason.SCREENING_BLOCKED,

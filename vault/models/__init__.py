@@ -12,7 +12,7 @@ from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
 from vault.models.processors import ProcessingAgreement
 from vault.models.records import Record, RecordField, Reference
-from vault.models.subject_rights import Erasure, LegalHold, SubjectRequest
+from vault.models.subject_rights import Erasure, LegalHold, Restriction, RestrictionException, SubjectRequest
 from vault.models.subjects import Subject
 from vault.models.unit import UnitMember
 
@@ -31,6 +31,8 @@ __all__ = [
     "Record",
     "RecordField",
     "Reference",
+    "Restriction",
+    "RestrictionException",
     "Subject",
     "SubjectRequest",
     "Timestamp",

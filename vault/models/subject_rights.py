@@ -83,3 +83,49 @@ class Erasure(Base):
     erased_by: Mapped[str] = mapped_column(String(128))
     receipt: Mapped[str] = mapped_column(Text)  # the receipt's canonical JSON (key ids included)
     signature: Mapped[bytes] = mapped_column(LargeBinary)  # Ed25519 over "kluis.erasure-receipt.v1" 0x00 receipt
+
+
+class Restriction(Base):
+    """A subject's data in one category (optionally one case's) restricted on their request (art. 18): stored,
+    and decrypted or changed only under a live exception (a legal-claims order, or the subject's consent)."""
+
+    __tablename__ = "restrictions"
+    __table_args__ = (Index("ix_restrictions_subject", "organisation", "subject_id", "category"),)
+
+    id: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    case_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)  # None: all the subject's cases
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_requests.id"))
+    ground: Mapped[str] = mapped_column(String(32))  # vault.vocabulary.RestrictionGround
+    placed_at: Mapped[datetime] = mapped_column(Timestamp)
+    placed_by: Mapped[str] = mapped_column(String(128))
+    lifted_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lift_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)  # vault.vocabulary.LiftReason
+    subject_told_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # of the lifting (art. 18(3))
+    # Over organisation, id, subject, category, case and lifted_at: a restriction lifted or moved in the database
+    # still restricts. NULL: not yet sealed (right after the insert).
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class RestrictionException(Base):
+    """What lets restricted data be processed for one purpose until ``ends_at`` (art. 18(2))."""
+
+    __tablename__ = "restriction_exceptions"
+    __table_args__ = (Index("ix_restriction_exceptions_restriction", "restriction_id"),)
+
+    id: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    restriction_id: Mapped[int] = mapped_column(ForeignKey("restrictions.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # vault.vocabulary.ExceptionKind
+    purpose: Mapped[str] = mapped_column(String(32))  # legal_claims for an order; the consent's purpose
+    reference: Mapped[str] = mapped_column(String(64))  # the court case or claim number; the consent's reference
+    starts_at: Mapped[datetime] = mapped_column(Timestamp)
+    ends_at: Mapped[datetime] = mapped_column(Timestamp)
+    granted_by: Mapped[str] = mapped_column(String(128))
+    ended_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    # Over organisation, id, restriction, kind, purpose, starts_at, ends_at and ended_at: an exception inserted or
+    # widened in the database lets nothing through.
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

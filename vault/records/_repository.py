@@ -125,10 +125,19 @@ class CaseRecord(NamedTuple):
     status: str
     created_at: datetime
     updated_at: datetime
+    subject_id: str  # whose: a restriction of theirs shows the record as restricted; never shown itself
 
 
 _CASE_RECORDS = (  # built once: the case view runs it on every request
-    select(Reference.token, Record.category, Record.kind, Record.status, Record.created_at, Record.updated_at)
+    select(
+        Reference.token,
+        Record.category,
+        Record.kind,
+        Record.status,
+        Record.created_at,
+        Record.updated_at,
+        Record.subject_id,
+    )
     .join(Reference, Reference.record_id == Record.id)
     .where(
         Record.organisation == bindparam("organisation"),

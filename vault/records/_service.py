@@ -13,9 +13,12 @@ from vault.audit import About, EventType, Reason
 from vault.errors import AccessDenied, Erased, NotFound
 from vault.records import _repository as repository
 from vault.records._references import is_reference, new_reference
-from vault.records._repository import StoredRecord, SubjectRecord
+from vault.records._repository import CaseRecord, StoredRecord, SubjectRecord
 from vault.records._schemas import BatchResult, CreatedRecord, NewRecord, RecordSummary, RecordView
 from vault.vocabulary import Action, Category, Purpose, retention_class_of
+
+# A record's status in the views while its subject's data are restricted (R30): shown, never opened.
+RESTRICTED = "restricted"
 
 
 class RecordService:
@@ -75,7 +78,18 @@ class RecordService:
     def summaries(self, work: Work, case_ref: str, categories: Sequence[Category]) -> list[RecordSummary]:
         """Metadata of a case's records in these categories, for a case view the caller's work has authorized."""
         found = repository.case_records(work.session, work.actor.organisation, case_ref, [c.value for c in categories])
-        return [RecordSummary(r.token, r.category, r.kind, r.status, r.created_at, r.updated_at) for r in found]
+        restricted = _restricted(work, case_ref, found)
+        return [
+            RecordSummary(
+                r.token,
+                r.category,
+                r.kind,
+                RESTRICTED if (r.subject_id, r.category) in restricted else r.status,
+                r.created_at,
+                r.updated_at,
+            )
+            for r in found
+        ]
 
     # -- read ------------------------------------------------------------------------------------------------
     def read(self, actor: Actor, record_id: str, purpose: Purpose) -> RecordView:
@@ -120,6 +134,8 @@ class RecordService:
                 _target(record, reference),
                 hide_unless_visible=True,
             )
+            if work.restricted(record.subject_id, category, record.case_ref):
+                record = record._replace(status=RESTRICTED)
             return _view(record, reference, None)
 
         return self._guard.run(actor, operation, reads_only=True)
@@ -147,6 +163,16 @@ class RecordService:
 
         # The first write under a scope creates its key; two writers doing so at once race on its unique row.
         return self._guard.run(actor, operation, retry_conflicts=True)
+
+
+def _restricted(work: Work, case_ref: str, found: Sequence[CaseRecord]) -> set[tuple[str, str]]:
+    """(subject, category) of the records on this case whose data are restricted now (art. 18)."""
+    restricted: set[tuple[str, str]] = set()
+    for category in sorted({r.category for r in found}):
+        subjects = sorted({r.subject_id for r in found if r.category == category})
+        rows = work.restrictions_on(subjects, Category(category))
+        restricted |= {(row.subject_id, category) for row in rows if row.covers(case_ref)}
+    return restricted
 
 
 def _seal_and_store(work: Work, grants: list[Grant | None], allowed: list[tuple[NewRecord, Grant]]) -> BatchResult:

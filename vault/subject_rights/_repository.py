@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from vault.models import Erasure, LegalHold, SubjectRequest
+from vault.models import Erasure, LegalHold, Restriction, RestrictionException, SubjectRequest
 from vault.vocabulary import RequestStatus
 
 OPEN = (RequestStatus.OPEN.value, RequestStatus.DEFERRED.value)
@@ -106,5 +106,44 @@ def erasures(session: Session, organisation: str, request_id: int) -> list[Erasu
         select(Erasure)
         .where(Erasure.organisation == organisation, Erasure.request_id == request_id)
         .order_by(Erasure.id)
+    )
+    return list(session.execute(query).scalars())
+
+
+def add_restriction(session: Session, row: dict[str, Any]) -> int:
+    return int(session.execute(insert(Restriction).returning(Restriction.id), [row]).scalar_one())
+
+
+def change_restriction(session: Session, restriction_id: int, **values: Any) -> None:
+    session.execute(update(Restriction).where(Restriction.id == restriction_id).values(**values))
+
+
+def restriction(session: Session, organisation: str, restriction_id: int) -> Restriction | None:
+    query = select(Restriction).where(Restriction.organisation == organisation, Restriction.id == restriction_id)
+    return session.execute(query).scalar_one_or_none()
+
+
+def restrictions(session: Session, organisation: str, subject_id: str | None) -> list[Restriction]:
+    query = select(Restriction).where(Restriction.organisation == organisation).order_by(Restriction.id)
+    if subject_id is not None:
+        query = query.where(Restriction.subject_id == subject_id)
+    return list(session.execute(query).scalars())
+
+
+def add_exception(session: Session, row: dict[str, Any]) -> int:
+    return int(session.execute(insert(RestrictionException).returning(RestrictionException.id), [row]).scalar_one())
+
+
+def change_exception(session: Session, exception_id: int, **values: Any) -> None:
+    session.execute(update(RestrictionException).where(RestrictionException.id == exception_id).values(**values))
+
+
+def exceptions(session: Session, restriction_ids: list[int]) -> list[RestrictionException]:
+    if not restriction_ids:
+        return []
+    query = (
+        select(RestrictionException)
+        .where(RestrictionException.restriction_id.in_(restriction_ids))
+        .order_by(RestrictionException.id)
     )
     return list(session.execute(query).scalars())

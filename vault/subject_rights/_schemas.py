@@ -22,11 +22,15 @@ from vault.identifiers import Moment, Reference, looks_like_bsn
 from vault.records import Ref
 from vault.vocabulary import (
     Category,
+    ExceptionKind,
     HoldGround,
     IdentityMethod,
+    LiftReason,
+    Purpose,
     RequestKind,
     RequestOutcome,
     RequestStatus,
+    RestrictionGround,
 )
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -187,3 +191,76 @@ class ErasureResult(BaseModel):
     erased: bool
     receipt: ErasureReceipt | None = None
     deferred_ground: HoldGround | None = None
+
+
+def _no_bsn_reference(value: str) -> str:
+    if looks_like_bsn(value):
+        raise ValueError("must not contain a BSN (citizen service number)")
+    return value
+
+
+SafeReference = Annotated[Reference, AfterValidator(_no_bsn_reference)]
+
+
+class NewRestriction(BaseModel):
+    """Restrict a subject's data in a category (or one case's) on their identified request (art. 18(1))."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    category: Category
+    ground: RestrictionGround
+    case_ref: CustomerNumber | None = None  # a case reference: the same rule (it enters the event)
+
+
+class Lifting(BaseModel):
+    """Why a restriction ends, and when the subject was told (before it ends, art. 18(3))."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: LiftReason
+    subject_told_on: date
+
+
+class NewException(BaseModel):
+    """Let restricted data be processed for one purpose until ``ends_at`` (art. 18(2)): ordered for legal claims
+    (purpose ``legal_claims``), or on the subject's consent for the purpose it names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ExceptionKind
+    purpose: Purpose = Purpose.LEGAL_CLAIMS
+    reference: SafeReference  # the claim's or court case's number; the consent's reference
+    ends_at: Moment
+
+
+class ExceptionView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    exception_id: int
+    kind: ExceptionKind
+    purpose: Purpose
+    reference: str
+    starts_at: datetime
+    ends_at: datetime
+    granted_by: str
+    ended_at: datetime | None
+    live: bool
+
+
+class RestrictionView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    restriction_id: int
+    subject: str  # the pseudonym
+    category: Category
+    case_ref: str | None
+    request_id: int
+    ground: RestrictionGround
+    placed_at: datetime
+    placed_by: str
+    lifted_at: datetime | None
+    lift_reason: LiftReason | None
+    subject_told_on: date | None
+    live: bool
+    exceptions: list[ExceptionView]

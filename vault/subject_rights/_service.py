@@ -223,8 +223,8 @@ class SubjectRights:
                 work.refuse(EventType.SUBJECT_REPORT, _on_request(request_id), Reason.NOT_FOUND, _no_request())
             about = About(subject=row.subject_id, target=f"subject_request:{row.id}")
             grant = work.authorize(EventType.SUBJECT_REPORT, Action.READ, _PURPOSE, _requests(about))
-            _require_sealed(work, grant, row)
-            _require_answerable(grant, row)
+            require_sealed(work, grant, row)
+            require_answerable(grant, row)
             if RequestKind(row.kind) not in (RequestKind.ACCESS, RequestKind.PORTABILITY):
                 grant.withdraw(Reason.POLICY, InvalidInput("a report answers an access or portability request"))
             if names is not None:
@@ -325,8 +325,8 @@ class SubjectRights:
                 work.refuse(EventType.SUBJECT_ERASE, _on_request(request_id), Reason.NOT_FOUND, _no_request())
             about = About(subject=row.subject_id, category=category.value, target=f"subject_request:{row.id}")
             grant = work.authorize(EventType.SUBJECT_ERASE, Action.ERASE, _PURPOSE, Target(category, about))
-            _require_sealed(work, grant, row)
-            _require_answerable(grant, row)
+            require_sealed(work, grant, row)
+            require_answerable(grant, row)
             # holds being placed and records being created for this subject wait for the erasure, and it for them
             self._records.lock_subject(work, row.subject_id)
             if RequestKind(row.kind) is not RequestKind.ERASURE:
@@ -389,20 +389,20 @@ class SubjectRights:
             work.refuse(event_type, _on_request(request_id), Reason.NOT_FOUND, _no_request())
         about = About(subject=row.subject_id, target=f"subject_request:{row.id}")
         grant = work.authorize(event_type, Action.MANAGE, _PURPOSE, _requests(about))
-        _require_sealed(work, grant, row)
+        require_sealed(work, grant, row)
         if event_type is EventType.REQUEST_DECIDE and outcome not in _WITHOUT_IDENTITY:
-            _require_answerable(grant, row)
+            require_answerable(grant, row)
         elif row.status not in repository.OPEN:
             grant.withdraw(Reason.TOO_LATE, Conflict(f"the request is {row.status}"))
         return row, grant
 
 
-def _require_sealed(work: Work, grant: Grant, row: SubjectRequest) -> None:
+def require_sealed(work: Work, grant: Grant, row: SubjectRequest) -> None:
     if not work.request_sealed(row):
         grant.withdraw(Reason.MAC_INVALID, Conflict("this request's seal does not hold: it was changed outside Kluis"))
 
 
-def _require_answerable(grant: Grant, row: SubjectRequest) -> None:
+def require_answerable(grant: Grant, row: SubjectRequest) -> None:
     if row.status not in repository.OPEN:
         grant.withdraw(Reason.TOO_LATE, Conflict(f"the request is {row.status}"))
     if row.identity_method is None:

@@ -188,6 +188,7 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "p, medical_adviser, health, erase, health_purposes, assigned, allow",
         "p, privacy_officer, health, erase, claim_assessment, *, allow",
         "p, privacy_officer, legal_holds, update, legal_obligation, *, allow",
+        "p, medical_adviser, restrictions, manage, legal_obligation, *, allow",
     ],
     ids=[
         "claims-reads-health",
@@ -217,6 +218,7 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "adviser-erases",
         "erasure-for-claims",
         "holds-changed-in-place",
+        "adviser-lifts-restrictions",
     ],
 )
 def test_policy_check_catches_a_rule_that_breaks_an_invariant(tmp_path: Path, bad_rule: str) -> None:
