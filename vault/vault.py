@@ -9,6 +9,7 @@
     vault.processors   processing agreements: which processor acts for the controller, in which roles (R47)
     vault.subjects     the data subject's requests, legal holds, erasure by crypto-shredding (R24, R29, R32)
     vault.restrictions restriction of processing, its exceptions and its lifting (R30)
+    vault.rectifications  the unit's rectification of records and the subject's statements, on their request (R28)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
     vault.policy       check and load the access policy
@@ -39,7 +40,7 @@ from vault.keys.service import KeyService
 from vault.metrics import REFUSED_TOKENS
 from vault.processors import ProcessingAgreements
 from vault.records import RecordService
-from vault.subject_rights import Restrictions, SubjectRights
+from vault.subject_rights import Rectifications, Restrictions, SubjectRights
 from vault.unit import UnitRegister
 
 
@@ -78,6 +79,7 @@ class Vault:
             legal_bases=deps.settings.legal_bases,
         )
         self.restrictions = Restrictions(guard=deps.guard, records=self.records)
+        self.rectifications = Rectifications(guard=deps.guard, records=self.records)
         self.break_glass = BreakGlassService(
             guard=deps.guard,
             assignments=self.assignments,

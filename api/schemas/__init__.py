@@ -11,7 +11,16 @@ from api.schemas.cases import (
     ReferralOut,
     RevokedOut,
 )
-from api.schemas.records import RecordCreated, RecordIn, RecordMetadataOut, RecordOut, RecordPatch
+from api.schemas.records import (
+    RecordCreated,
+    RecordHistoryOut,
+    RecordIn,
+    RecordMetadataOut,
+    RecordOut,
+    RecordPatch,
+    RecordVersionOut,
+    StatementIn,
+)
 
 __all__ = [
     "AdviceOut",
@@ -20,14 +29,17 @@ __all__ = [
     "AuditPageOut",
     "CaseOut",
     "RecordCreated",
+    "RecordHistoryOut",
     "RecordIn",
     "RecordMetadataOut",
     "RecordOut",
     "RecordPatch",
     "RecordSummaryOut",
+    "RecordVersionOut",
     "ReferralIn",
     "ReferralOut",
     "RevokedOut",
+    "StatementIn",
     "TallyOut",
     "VerificationOut",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,8 +20,20 @@ class RecordIn(Strict):
     purpose: Purpose
 
 
+RequestNumber = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class RecordPatch(Strict):
     fields: dict[FieldName, Value] = Field(min_length=1, max_length=MAX_FIELDS)
+    # the subject's rectification or completion request this change carries out (R28), if it is one
+    request_id: RequestNumber | None = None
+
+
+class StatementIn(Strict):
+    """The subject's own statement, appended to the record on their rectification or completion request (R28)."""
+
+    request_id: RequestNumber
+    statement: Value = Field(min_length=1)
 
 
 class RecordCreated(BaseModel):
@@ -48,3 +61,20 @@ class RecordOut(RecordMetadataOut):
     source: str
     purpose: str
     fields: dict[str, str]
+
+
+class RecordVersionOut(BaseModel):
+    """Values a change replaced: what these fields said up to ``replaced_at``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    replaced_at: datetime
+    replaced_by: str
+    request_id: int | None
+    fields: dict[str, str]
+
+
+class RecordHistoryOut(BaseModel):
+    current: RecordOut
+    versions: list[RecordVersionOut]  # oldest first

@@ -260,3 +260,37 @@ def test_a_restricted_record_is_451_until_a_legal_claims_order_and_the_lifting(s
     assert client.get(read + "claim_assessment", headers=adviser).status_code == 200
     listed = client.get("/v1/restrictions", headers=privacy).json()
     assert [r["restriction_id"] for r in listed] == [restriction] and len(listed[0]["exceptions"]) == 1
+
+
+# -- rectification and completion (R28) --------------------------------------------------------------------------
+def test_a_rectification_over_http_keeps_the_old_value_and_appends_the_subjects_statement(served: Served) -> None:
+    client, kluis, idp = served
+    register(kluis.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    kluis.vault.assignments.assign(REGISTRAR, case_ref="C-7", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    privacy, adviser = idp.bearer("pia", "privacy_officer"), idp.bearer("dr.jansen", "medical_adviser")
+    with kluis.sessions() as session:
+        record_id = session.scalar(sa.text("SELECT id FROM records"))
+    request_id = _request_id(client, privacy, "rectification")
+    client.post(
+        f"/v1/subject-requests/{request_id}/identity", headers=privacy, json={"method": "digid", "reference": "D-3"}
+    )
+    record = f"/v1/records/{record_id}"
+    patch = {"fields": {"summary": "CANARY-CORRECTED"}, "request_id": request_id}
+    changed = client.patch(record + "?purpose=claim_assessment", headers=adviser, json=patch)
+    assert changed.status_code == 200, changed.text
+    statement = {"request_id": request_id, "statement": "CANARY-MY-WORDS"}
+    added = client.post(record + "/statements?purpose=claim_assessment", headers=adviser, json=statement)
+    assert added.status_code == 201 and "CANARY" not in added.text
+    history = client.get(record + "/history?purpose=claim_assessment", headers=adviser)
+    assert history.status_code == 200, history.text
+    body = history.json()
+    assert body["current"]["fields"] == {"summary": "CANARY-CORRECTED", "subject_statement_1": "CANARY-MY-WORDS"}
+    assert [(v["version"], v["fields"], v["request_id"]) for v in body["versions"]] == [
+        (1, {"summary": "CANARY-HTTP"}, request_id)
+    ]
+    forged = client.patch(
+        record + "?purpose=claim_assessment", headers=adviser, json={"fields": {"subject_statement_2": "x"}}
+    )
+    assert forged.status_code == 422 and forged.headers["content-type"] == "application/problem+json"
+    claims = client.get(record + "/history?purpose=claim_assessment", headers=idp.bearer("bram", "claims_handler"))
+    assert claims.status_code in (403, 404) and "CANARY" not in claims.text

@@ -70,8 +70,13 @@ def test_the_service_role_serves_and_cannot_change_or_silence_the_audit_log(
         assert service.vault.records.read(adviser, created.record_id, Purpose.CLAIM_ASSESSMENT).fields == {
             "summary": "x"
         }
+        service.vault.records.update(adviser, created.record_id, Purpose.CLAIM_ASSESSMENT, {"summary": "y"})
+        history = service.vault.records.history(adviser, created.record_id, Purpose.CLAIM_ASSESSMENT)
+        assert [v.fields for v in history.versions] == [{"summary": "x"}]
         assert service.vault.audit.verify(actor("sec", "security_officer")).ok
         for statement in (
+            "UPDATE record_field_versions SET replaced_by = 'nobody'",  # what a change replaced stays as it was
+            "DELETE FROM record_field_versions",
             "UPDATE audit_events SET actor = 'nobody'",
             "DELETE FROM audit_events",
             "TRUNCATE audit_events",
@@ -92,7 +97,8 @@ def test_the_grants_are_printable_and_name_only_what_the_service_needs() -> None
     from vault._kit import service_grants
 
     statements = service_grants("kluis_app")
-    assert 'GRANT SELECT, INSERT ON public."audit_events", public."audit_checkpoints" TO kluis_app' in statements
+    kept = 'public."audit_events", public."audit_checkpoints", public."record_field_versions"'
+    assert f"GRANT SELECT, INSERT ON {kept} TO kluis_app" in statements
     assert not [s for s in statements if "audit_events" in s and ("UPDATE" in s or "DELETE" in s) and "GRANT" in s]
     with pytest.raises(ValueError):
         service_grants("app; DROP TABLE records")

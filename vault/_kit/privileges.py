@@ -36,6 +36,8 @@ DATA = (
     "restriction_exceptions",
 )
 READ_ONLY = ("policy_rules", "alembic_version")
+# The values a change replaced (R28): kept, never changed by the service.
+KEPT = ("record_field_versions",)
 
 
 def service_grants(role: str, schema: str = "public") -> list[str]:
@@ -46,11 +48,11 @@ def service_grants(role: str, schema: str = "public") -> list[str]:
     def tables(names: tuple[str, ...]) -> str:
         return ", ".join(f'{schema}."{name}"' for name in names)
 
-    everything = APPEND_ONLY + HEAD + DATA + READ_ONLY
+    everything = APPEND_ONLY + HEAD + DATA + READ_ONLY + KEPT
     return [
         f"REVOKE ALL ON {tables(everything)} FROM {role}",
         f"GRANT USAGE ON SCHEMA {schema} TO {role}",
-        f"GRANT SELECT, INSERT ON {tables(APPEND_ONLY)} TO {role}",
+        f"GRANT SELECT, INSERT ON {tables(APPEND_ONLY + KEPT)} TO {role}",
         f"GRANT SELECT, UPDATE ON {tables(HEAD)} TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables(DATA)} TO {role}",
         f"GRANT SELECT ON {tables(READ_ONLY)} TO {role}",

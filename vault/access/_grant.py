@@ -24,7 +24,7 @@ _MINT = object()
 class Grant:
     """An allowed decision, tied to its unit of work and to the audit event that records it."""
 
-    __slots__ = ("_pending", "_used", "_work", "action", "decision", "purpose", "target")
+    __slots__ = ("_answers", "_pending", "_used", "_work", "action", "decision", "purpose", "target")
 
     def __init__(
         self,
@@ -45,6 +45,15 @@ class Grant:
         self.action = action
         self.purpose = purpose
         self._used = False
+        self._answers: int | None = None  # the subject's own request this change carries out
+
+    def answers_request(self, request_id: int) -> None:
+        """This change carries out the subject's own rectification or completion request (checked by the caller:
+        identified, open, theirs). A change the subject asked for is made with their consent, so a restriction of
+        their data does not stop it (art. 18(2)); its event says so."""
+        if self.action is not Action.UPDATE:
+            raise PermissionError("only a change carries out a rectification")
+        self._answers = request_id
 
     @property
     def rule(self) -> str:

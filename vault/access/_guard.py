@@ -445,7 +445,8 @@ class Work:
     # -- the grant's side --------------------------------------------------------------------------------------------
     def _open(self, grant: Grant, pending: _Pending, record: SealedRecord) -> dict[str, str]:
         self._require_open()
-        pending.fields = tuple(sorted(f.name for f in record.fields))
+        # a history opens several versions under one event: it names every field any of them held
+        pending.fields = tuple(sorted({*pending.fields, *(f.name for f in record.fields)}))
         self._require_unrestricted(grant, record.subject_id, record.category, record.case_ref)
         try:
             try:
@@ -602,6 +603,9 @@ class Work:
         grant's purpose covers every restriction that applies; such an access names its exceptions."""
         applying = [row for row in self.restrictions_on([subject_id], category) if row.covers(case_ref)]
         if not applying:
+            return
+        if grant._answers is not None and grant.action is Action.UPDATE:  # the subject's own request: consented
+            grant._pending.reason = Reason.RESTRICTION_EXCEPTION
             return
         unsealed: list[ExceptionRow] = []
         covering = exceptions_covering(

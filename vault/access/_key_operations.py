@@ -48,16 +48,22 @@ def migrate_pre_scope_keys(data_keys: DataKeys, transaction: Transaction, clock:
     """(keys migrated, fields re-sealed, keys that could not be opened and were left as they are)."""
     migrated = resealed = 0
     failed: set[str] = set()
+    # Keys migrated but kept: they still seal earlier values of changed records (R28), which stay readable under
+    # them; each is migrated once per run.
+    kept: set[str] = set()
     while True:
         with transaction() as session:
-            batch = [row for row in data_keys.legacy_keys(session, _BATCH + len(failed)) if row.id not in failed]
+            found = data_keys.legacy_keys(session, _BATCH + len(failed) + len(kept))
+            batch = [row for row in found if row.id not in failed and row.id not in kept]
         if not batch:
             return migrated, resealed, len(failed)
         for row in batch[:_BATCH]:
             try:
                 # a writer creating the same scoped key at the same moment wins; the batch then runs again
-                resealed += retrying_conflicts(partial(_reseal_one, data_keys, transaction, clock, row.id), _RETRIES)
-                migrated += 1
+                count = retrying_conflicts(partial(_reseal_one, data_keys, transaction, clock, row.id), _RETRIES)
+                resealed += count
+                migrated += 1 if count else 0  # a key kept only for earlier values has nothing left to migrate
+                kept.add(row.id)  # destroyed by now unless earlier values need it; either way not again
             except (DecryptionFailed, KeyUnavailable):
                 failed.add(row.id)  # tampered or unopenable: reported, not a reason to stop the others
 

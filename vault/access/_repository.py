@@ -21,6 +21,7 @@ from vault.models import (
     ProcessingAgreement,
     Record,
     RecordField,
+    RecordFieldVersion,
     Restriction,
     RestrictionException,
     UnitMember,
@@ -349,8 +350,11 @@ def reseal_fields(session: Session, old_key_id: str, changes: Sequence[dict[str,
 
 
 def fields_still_under(session: Session, key_id: str) -> int:
-    query = select(func.count()).select_from(RecordField).where(RecordField.data_key_id == key_id)
-    return int(session.scalar(query) or 0)
+    """How many fields, and kept earlier values (R28), the key still seals: a key that seals any is not destroyed
+    by a migration (the history stays readable under it)."""
+    current = select(func.count()).select_from(RecordField).where(RecordField.data_key_id == key_id)
+    kept = select(func.count()).select_from(RecordFieldVersion).where(RecordFieldVersion.data_key_id == key_id)
+    return int(session.scalar(current) or 0) + int(session.scalar(kept) or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ class EventType(StrEnum):
     RECORD_CREATE = "record.create"
     RECORD_READ = "record.read"
     RECORD_UPDATE = "record.update"
+    RECORD_STATEMENT = "record.statement"  # the subject's own statement appended (R28)
+    RECORD_HISTORY = "record.history"  # the values changes replaced (R28)
     REFERENCE_RESOLVE = "reference.resolve"
     CASE_REFER = "case.refer"
     CASE_VIEW = "case.view"
@@ -84,6 +86,7 @@ class Reason(StrEnum):
     NO_PROCESSING_AGREEMENT = "no_processing_agreement"  # a processor's token, and no live agreement (R47)
     OUTSIDE_PROCESSING_AGREEMENT = "outside_processing_agreement"  # a role the processor's agreement does not cover
     ERASED_KEY_RESTORED = "erased_key_restored"  # a key an erasure destroyed was back in the database: destroyed again
+    PROFESSIONAL_OPINION = "professional_opinion"  # an adviser's opinion is not overwritten (R28)
     RESTRICTED = "restricted"  # the subject's data are restricted, and no exception covers the purpose (R30)
     RESTRICTION_EXCEPTION = "restriction_exception"  # restricted data processed under a named exception (R30)
     LEGAL_HOLD = "legal_hold"  # an erasure deferred: a legal claim or retention obligation applies (R29)
@@ -155,6 +158,8 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.RECORD_CREATE: ("C", "record"),
     EventType.RECORD_READ: ("R", "record"),
     EventType.RECORD_UPDATE: ("U", "record"),
+    EventType.RECORD_STATEMENT: ("U", "record"),
+    EventType.RECORD_HISTORY: ("R", "record"),
     EventType.REFERENCE_RESOLVE: ("R", "record"),
     EventType.CASE_REFER: ("C", "case"),
     EventType.CASE_VIEW: ("R", "case"),

@@ -11,7 +11,7 @@ from vault.models.cases import Advice, Case, CaseAssignment, Delegation
 from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
 from vault.models.processors import ProcessingAgreement
-from vault.models.records import Record, RecordField, Reference
+from vault.models.records import Record, RecordField, RecordFieldVersion, Reference
 from vault.models.subject_rights import Erasure, LegalHold, Restriction, RestrictionException, SubjectRequest
 from vault.models.subjects import Subject
 from vault.models.unit import UnitMember
@@ -30,6 +30,7 @@ __all__ = [
     "ProcessingAgreement",
     "Record",
     "RecordField",
+    "RecordFieldVersion",
     "Reference",
     "Restriction",
     "RestrictionException",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vault.models._base import Base, Timestamp
@@ -28,6 +28,8 @@ class Record(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    # 1 when created; each change of its fields keeps the values it replaced as this version, then counts on (R28)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class RecordField(Base):
@@ -37,6 +39,22 @@ class RecordField(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RecordFieldVersion(Base):
+    """A field's value as it was before a change (R28: every change keeps the previous version), sealed as it was,
+    under the same data key: an erasure of the subject's keys erases the history too."""
+
+    __tablename__ = "record_field_versions"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)  # the record's version this value belonged to
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"), index=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    replaced_at: Mapped[datetime] = mapped_column(Timestamp)
+    replaced_by: Mapped[str] = mapped_column(String(128))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("subject_requests.id"), nullable=True)  # a rectification
 
 
 class Reference(Base):

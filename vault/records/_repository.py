@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from vault._kit import chunks, fetch_all
-from vault.models import Record, RecordField, Reference, Subject
+from vault.models import Record, RecordField, RecordFieldVersion, Reference, Subject
 
 
 # -- subjects ------------------------------------------------------------------------------------------------
@@ -107,13 +107,83 @@ def _record(rows: list[tuple[Any, ...]]) -> tuple[StoredRecord, str] | None:
     return (StoredRecord(*rows[0][:-1]), str(rows[0][-1])) if rows else None
 
 
-def replace_fields(session: Session, record_id: str, sealed: dict[str, tuple[str, bytes]], now: datetime) -> None:
+def replace_fields(
+    session: Session,
+    record_id: str,
+    sealed: dict[str, tuple[str, bytes]],
+    now: datetime,
+    by: str,
+    request_id: int | None = None,
+) -> int:
+    """New envelopes for these fields; the ones they replace are kept as the record's current version, which then
+    counts on (R28). Returns the record's new version."""
+    version = session.scalar(select(Record.version).where(Record.id == record_id).with_for_update())
+    replaced = session.execute(
+        select(RecordField.name, RecordField.data_key_id, RecordField.ciphertext).where(
+            RecordField.record_id == record_id, RecordField.name.in_(list(sealed))
+        )
+    ).all()
+    if replaced:
+        session.execute(
+            insert(RecordFieldVersion.__table__),
+            [
+                {
+                    "record_id": record_id,
+                    "version": version,
+                    "name": name,
+                    "data_key_id": key_id,
+                    "ciphertext": bytes(envelope),
+                    "replaced_at": now,
+                    "replaced_by": by,
+                    "request_id": request_id,
+                }
+                for name, key_id, envelope in replaced
+            ],
+        )
     session.execute(delete(RecordField).where(RecordField.record_id == record_id, RecordField.name.in_(list(sealed))))
     session.execute(
         insert(RecordField.__table__),
         [{"record_id": record_id, "name": n, "data_key_id": k, "ciphertext": c} for n, (k, c) in sealed.items()],
     )
-    session.execute(update(Record).where(Record.id == record_id).values(updated_at=now))
+    session.execute(update(Record).where(Record.id == record_id).values(updated_at=now, version=Record.version + 1))
+    return int(version or 1) + 1
+
+
+class FieldVersion(NamedTuple):
+    """A value a change replaced, sealed as it was."""
+
+    version: int
+    name: str
+    data_key_id: str
+    ciphertext: bytes
+    replaced_at: datetime
+    replaced_by: str
+    request_id: int | None
+
+
+def field_versions(session: Session, record_id: str) -> list[FieldVersion]:
+    query = (
+        select(
+            RecordFieldVersion.version,
+            RecordFieldVersion.name,
+            RecordFieldVersion.data_key_id,
+            RecordFieldVersion.ciphertext,
+            RecordFieldVersion.replaced_at,
+            RecordFieldVersion.replaced_by,
+            RecordFieldVersion.request_id,
+        )
+        .where(RecordFieldVersion.record_id == record_id)
+        .order_by(RecordFieldVersion.version, RecordFieldVersion.name)
+    )
+    return [FieldVersion(r[0], r[1], r[2], bytes(r[3]), r[4], r[5], r[6]) for r in session.execute(query)]
+
+
+def statement_names(session: Session, record_id: str, prefix: str) -> list[str]:
+    """The names of the record's fields that begin with ``prefix`` (the subject's statements)."""
+    query = select(RecordField.name).where(
+        RecordField.record_id == record_id, RecordField.name.startswith(prefix, autoescape=True)
+    )
+    return list(session.scalars(query))
 
 
 class CaseRecord(NamedTuple):

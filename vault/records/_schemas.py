@@ -17,6 +17,11 @@ Ref = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^
 Text = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 MAX_FIELDS = 64
 MAX_VALUE_CHARS = 256 * 1024
+# The subject's own statements on a record (R28): subject_statement_1, _2, ...; appended, never set or replaced.
+STATEMENT_PREFIX = "subject_statement_"
+# Kinds that hold a medical adviser's professional opinion: never overwritten (R28); the subject's statement is
+# appended to them instead, and a revised opinion is a record of its own.
+PROFESSIONAL_OPINION_KINDS = frozenset({"adviser_opinion", "medical_opinion"})
 
 
 class NewRecord(BaseModel):
@@ -89,3 +94,33 @@ class RecordSummary:
     status: str
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLink:
+    """The subject's request a change answers (a rectification or completion): named in its event and kept with
+    the values it replaced."""
+
+    request_id: int
+    subject_id: str  # whose request: only their records are changed on it
+
+    @property
+    def target(self) -> str:
+        return f"subject_request:{self.request_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordVersion:
+    """Values a change replaced: what these fields said up to ``replaced_at``."""
+
+    version: int
+    replaced_at: datetime
+    replaced_by: str
+    request_id: int | None  # the rectification it answered, if any
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordHistory:
+    current: RecordView
+    versions: list[RecordVersion]  # oldest first

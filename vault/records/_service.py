@@ -7,14 +7,25 @@ import uuid
 from collections.abc import Sequence
 
 from vault._kit import is_uuid
-from vault.access import AccessGuard, FieldsToSeal, Grant, SealedRecord, Target, Work, stored_fields
+from vault.access import AccessGuard, FieldsToSeal, Grant, SealedField, SealedRecord, Target, Work, stored_fields
 from vault.actor import Actor
 from vault.audit import About, EventType, Reason
-from vault.errors import AccessDenied, Erased, NotFound
+from vault.errors import AccessDenied, Conflict, Erased, InvalidInput, NotFound
 from vault.records import _repository as repository
 from vault.records._references import is_reference, new_reference
 from vault.records._repository import CaseRecord, StoredRecord, SubjectRecord
-from vault.records._schemas import BatchResult, CreatedRecord, NewRecord, RecordSummary, RecordView
+from vault.records._schemas import (
+    PROFESSIONAL_OPINION_KINDS,
+    STATEMENT_PREFIX,
+    BatchResult,
+    CreatedRecord,
+    NewRecord,
+    RecordHistory,
+    RecordSummary,
+    RecordVersion,
+    RecordView,
+    RequestLink,
+)
 from vault.vocabulary import Action, Category, Purpose, retention_class_of
 
 # A record's status in the views while its subject's data are restricted (R30): shown, never opened.
@@ -37,6 +48,8 @@ class RecordService:
 
     def create_many(self, actor: Actor, records: Sequence[NewRecord]) -> BatchResult:
         """Decide each record, seal the allowed ones, store them and their audit events in one transaction."""
+        for record in records:
+            _refuse_reserved(record.fields)
         return self._guard.run(
             actor,
             lambda work: self.create_in(work, records, EventType.RECORD_CREATE, Action.CREATE),
@@ -142,27 +155,92 @@ class RecordService:
 
     # -- update ----------------------------------------------------------------------------------------------
     def update(self, actor: Actor, record_id: str, purpose: Purpose, fields: dict[str, str]) -> RecordView:
-        """Seal new values for some fields of a record (others stay), audited with the field names."""
-
-        def operation(work: Work) -> RecordView:
-            record, reference = _find(work, record_id, EventType.RECORD_UPDATE, purpose)
-            target = _target(record, reference, tuple(fields))
-            grant = work.authorize(EventType.RECORD_UPDATE, Action.UPDATE, purpose, target, hide_unless_visible=True)
-            sealed = grant.seal(
-                FieldsToSeal(
-                    record.id,
-                    record.subject_id,
-                    Category(record.category),
-                    record.case_ref,
-                    retention_class_of(record.category, record.kind).value,
-                    dict(fields),
-                )
-            )
-            repository.replace_fields(work.session, record.id, sealed, work.now)
-            return _view(record, reference, None)
-
+        """Seal new values for some fields of a record (others stay), audited with the field names; the values
+        they replace are kept as the record's previous version (R28)."""
         # The first write under a scope creates its key; two writers doing so at once race on its unique row.
-        return self._guard.run(actor, operation, retry_conflicts=True)
+        return self._guard.run(
+            actor, lambda work: self.update_in(work, record_id, purpose, fields), retry_conflicts=True
+        )
+
+    def update_in(
+        self,
+        work: Work,
+        record_id: str,
+        purpose: Purpose,
+        fields: dict[str, str],
+        *,
+        request: RequestLink | None = None,
+    ) -> RecordView:
+        """Change fields inside the caller's unit of work (a rectification runs it on the subject's request). An
+        adviser's professional opinion is not overwritten, and the subject's statements are only ever appended."""
+        _refuse_reserved(fields)
+        record, reference = _find(work, record_id, EventType.RECORD_UPDATE, purpose, request)
+        target = _target(record, reference, tuple(fields), request)
+        grant = work.authorize(EventType.RECORD_UPDATE, Action.UPDATE, purpose, target, hide_unless_visible=True)
+        if record.kind in PROFESSIONAL_OPINION_KINDS:
+            grant.withdraw(
+                Reason.PROFESSIONAL_OPINION,
+                Conflict("an adviser's professional opinion is not overwritten: add the subject's statement to it"),
+            )
+        self._store(work, grant, record, fields, request)
+        return _view(record, reference, None)
+
+    def add_statement_in(
+        self, work: Work, record_id: str, purpose: Purpose, statement: str, request: RequestLink
+    ) -> RecordView:
+        """Append the subject's own statement to a record (R28), as its next ``subject_statement_N`` field: shown
+        with the record to whoever may read it, never replacing anything (an adviser's opinion included)."""
+        record, reference = _find(work, record_id, EventType.RECORD_STATEMENT, purpose, request)
+        taken = repository.statement_names(work.session, record.id, STATEMENT_PREFIX)
+        numbers = [
+            int(name.removeprefix(STATEMENT_PREFIX)) for name in taken if name[len(STATEMENT_PREFIX) :].isdigit()
+        ]
+        name = f"{STATEMENT_PREFIX}{max(numbers, default=0) + 1}"
+        target = _target(record, reference, (name,), request)
+        grant = work.authorize(EventType.RECORD_STATEMENT, Action.UPDATE, purpose, target, hide_unless_visible=True)
+        self._store(work, grant, record, {name: statement}, request)
+        return _view(record, reference, None)
+
+    @staticmethod
+    def _store(
+        work: Work, grant: Grant, record: StoredRecord, fields: dict[str, str], request: RequestLink | None
+    ) -> None:
+        if request is not None:
+            grant.answers_request(request.request_id)
+        sealed = grant.seal(
+            FieldsToSeal(
+                record.id,
+                record.subject_id,
+                Category(record.category),
+                record.case_ref,
+                retention_class_of(record.category, record.kind).value,
+                dict(fields),
+            )
+        )
+        request_id = None if request is None else request.request_id
+        repository.replace_fields(work.session, record.id, sealed, work.now, work.actor.user, request_id)
+
+    # -- history ---------------------------------------------------------------------------------------------
+    def history(self, actor: Actor, record_id: str, purpose: Purpose) -> RecordHistory:
+        """The record's values now and every value a change replaced, oldest first (R28), for a requester who may
+        read it: one audited read."""
+
+        def operation(work: Work) -> RecordHistory:
+            record, reference = _find(work, record_id, EventType.RECORD_HISTORY, purpose)
+            grant = work.authorize(
+                EventType.RECORD_HISTORY, Action.READ, purpose, _target(record, reference), hide_unless_visible=True
+            )
+            current = _open(work, grant, record)
+            kept = repository.field_versions(work.session, record.id)
+            versions: list[RecordVersion] = []
+            for number in sorted({v.version for v in kept}):
+                rows = [v for v in kept if v.version == number]
+                values = grant.open(_sealed(record, [SealedField(v.name, v.data_key_id, v.ciphertext) for v in rows]))
+                first = rows[0]
+                versions.append(RecordVersion(number, first.replaced_at, first.replaced_by, first.request_id, values))
+            return RecordHistory(_view(record, reference, current), versions)
+
+        return self._guard.run(actor, operation, reads_only=True)
 
 
 def _restricted(work: Work, case_ref: str, found: Sequence[CaseRecord]) -> set[tuple[str, str]]:
@@ -205,11 +283,14 @@ def _seal_and_store(work: Work, grants: list[Grant | None], allowed: list[tuple[
     return BatchResult(created, frozenset(i for i, g in enumerate(grants) if g is not None and id(g) in erased))
 
 
-def _find(work: Work, record_id: str, event_type: EventType, purpose: Purpose) -> tuple[StoredRecord, str]:
-    """The record and its reference, or a refusal (audited, without identifiers) when there is none to find."""
+def _find(
+    work: Work, record_id: str, event_type: EventType, purpose: Purpose, request: RequestLink | None = None
+) -> tuple[StoredRecord, str]:
+    """The record and its reference, or a refusal (audited, without identifiers) when there is none to find, or
+    when it is not the subject's whose request this change answers."""
     found = repository.get_record(work.session, work.actor.organisation, record_id) if is_uuid(record_id) else None
-    if found is None:
-        about = About(object_type="record")
+    if found is None or (request is not None and found[0].subject_id != request.subject_id):
+        about = About(object_type="record", target=None if request is None else request.target)
         work.refuse(event_type, about, Reason.NOT_FOUND, NotFound("no such record"), purpose=purpose)
     return found
 
@@ -220,7 +301,9 @@ def _subjects(work: Work, refs: Sequence[str]) -> dict[str, str]:
     return known
 
 
-def _target(record: StoredRecord, reference: str, fields: tuple[str, ...] = ()) -> Target:
+def _target(
+    record: StoredRecord, reference: str, fields: tuple[str, ...] = (), request: RequestLink | None = None
+) -> Target:
     about = About(
         record_id=record.id,
         reference=reference,
@@ -228,17 +311,24 @@ def _target(record: StoredRecord, reference: str, fields: tuple[str, ...] = ()) 
         subject=record.subject_id,
         category=record.category,
         fields=fields,
+        target=None if request is None else request.target,
     )
     return Target(Category(record.category), about)
 
 
-def _open(work: Work, grant: Grant, record: StoredRecord) -> dict[str, str]:
-    sealed = tuple(stored_fields(work.session, record.id))
-    return grant.open(
-        SealedRecord(
-            record.id, record.subject_id, Category(record.category), sealed, record.organisation, record.case_ref
-        )
+def _refuse_reserved(fields: dict[str, str]) -> None:
+    if any(name.startswith(STATEMENT_PREFIX) for name in fields):
+        raise InvalidInput(f"fields named {STATEMENT_PREFIX}… are the subject's statements: appended, never set")
+
+
+def _sealed(record: StoredRecord, fields: Sequence[SealedField]) -> SealedRecord:
+    return SealedRecord(
+        record.id, record.subject_id, Category(record.category), tuple(fields), record.organisation, record.case_ref
     )
+
+
+def _open(work: Work, grant: Grant, record: StoredRecord) -> dict[str, str]:
+    return grant.open(_sealed(record, stored_fields(work.session, record.id)))
 
 
 def _view(record: StoredRecord, reference: str, values: dict[str, str] | None) -> RecordView:

@@ -1,6 +1,7 @@
 """The data subject's rights (DOMAIN R24-R32): the privacy officer's request register with its deadlines, legal
 holds, erasure by crypto-shredding with a signed receipt, and restriction of processing."""
 
+from vault.subject_rights._rectification import Rectifications
 from vault.subject_rights._report import REPORT_FORMAT, NameDisclosure, SubjectReport
 from vault.subject_rights._restrictions import Restrictions
 from vault.subject_rights._schemas import (
@@ -39,6 +40,7 @@ __all__ = [
     "NewHold",
     "NewRequest",
     "NewRestriction",
+    "Rectifications",
     "RequestView",
     "RestrictionView",
     "Restrictions",

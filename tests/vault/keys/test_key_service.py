@@ -85,6 +85,27 @@ def test_migration_reseals_pre_scope_keys_and_destroys_them(kluis: Harness) -> N
     assert kluis.vault.keys.migrate(OPERATOR).keys_migrated == 0  # repeatable: nothing left
 
 
+def test_migration_keeps_a_pre_scope_key_that_still_seals_earlier_values(kluis: Harness) -> None:
+    """R28 keeps what a change replaced under the key that sealed it: the migration re-seals the current fields and
+    leaves that key live, so the history still opens, and a second run has nothing to do."""
+    enrol(kluis.vault, "CLAIM-1", "dr.jansen", Role.MEDICAL_ADVISER, by=OPERATOR)
+    created = kluis.vault.records.create(ADVISER, record("CLAIM-1", "first"))
+    with kluis.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE data_keys SET case_ref = NULL"))
+        (legacy_id,) = connection.execute(sa.text("SELECT id FROM data_keys")).scalars()
+    kluis.vault.records.update(ADVISER, created.record_id, Purpose.CLAIM_ASSESSMENT, {"summary": "second"})
+
+    assert kluis.vault.keys.migrate(OPERATOR).keys_migrated == 1
+
+    history = kluis.vault.records.history(ADVISER, created.record_id, Purpose.CLAIM_ASSESSMENT)
+    assert history.current.fields["summary"] == "second" and history.versions[0].fields == {"summary": "first"}
+    with kluis.engine.connect() as connection:
+        wrapped = connection.scalar(sa.text("SELECT wrapped FROM data_keys WHERE id = :k"), {"k": legacy_id})
+        in_use = set(connection.execute(sa.text("SELECT DISTINCT data_key_id FROM record_fields")).scalars())
+    assert wrapped is not None and legacy_id not in in_use
+    assert kluis.vault.keys.migrate(OPERATOR).keys_migrated == 0
+
+
 def test_a_key_grant_runs_its_own_operation_once(kluis: Harness) -> None:
     from vault.access import Grant, Target, Work
     from vault.audit import About, EventType
