@@ -15,8 +15,14 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+# Every response may carry health or criminal data (or say who accessed them): no cache, proxy or browser keeps a
+# copy, and no browser guesses its type.
+_NO_STORE = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]
+
+
 class RequestContext:
-    """Takes a well-formed X-Request-ID or makes one, stores it on the request and echoes it on the response."""
+    """Takes a well-formed X-Request-ID or makes one, stores it on the request and echoes it on the response, with
+    headers that keep it out of every cache."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -31,7 +37,10 @@ class RequestContext:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.extend(header for header in _NO_STORE if header[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -10,6 +10,7 @@
     vault.subjects     the data subject's requests, legal holds, erasure by crypto-shredding (R24, R29, R32)
     vault.restrictions restriction of processing, its exceptions and its lifting (R30)
     vault.rectifications  the unit's rectification of records and the subject's statements, on their request (R28)
+    vault.copies       copies of the medical file a medical adviser releases on an access request (R27)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
     vault.policy       check and load the access policy
@@ -40,7 +41,7 @@ from vault.keys.service import KeyService
 from vault.metrics import REFUSED_TOKENS
 from vault.processors import ProcessingAgreements
 from vault.records import RecordService
-from vault.subject_rights import Rectifications, Restrictions, SubjectRights
+from vault.subject_rights import MedicalCopies, Rectifications, Restrictions, SubjectRights
 from vault.unit import UnitRegister
 
 
@@ -80,6 +81,7 @@ class Vault:
         )
         self.restrictions = Restrictions(guard=deps.guard, records=self.records)
         self.rectifications = Rectifications(guard=deps.guard, records=self.records)
+        self.copies = MedicalCopies(guard=deps.guard, records=self.records)
         self.break_glass = BreakGlassService(
             guard=deps.guard,
             assignments=self.assignments,

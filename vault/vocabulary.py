@@ -34,6 +34,7 @@ class Action(StrEnum):
     PUBLISH = "publish"  # the adviser's conclusion in non-medical terms, disclosed to the claims dossier
     CLOSE = "close"  # a case: ends all unit access to it
     ERASE = "erase"  # a subject's data in a category: crypto-shred its data keys (R29)
+    RELEASE = "release"  # health content into a copy for the subject or a physician they name (R27)
 
 
 class Resource(StrEnum):
@@ -207,3 +208,19 @@ class LiftReason(StrEnum):
     OBJECTION_DECIDED = "objection_decided"
     SUBJECT_WITHDREW = "subject_withdrew"
     CLAIMS_CONCLUDED = "claims_concluded"
+
+
+class CopyRecipient(StrEnum):
+    """Who a copy of the medical file is for (R27)."""
+
+    SUBJECT = "subject"
+    PHYSICIAN = "physician"  # a physician the subject names (vertrouwensarts)
+
+
+class ExclusionGround(StrEnum):
+    """Why a record is left out of a copy of the medical file; each exclusion is listed with its ground (R27)."""
+
+    WORK_NOTE = "work_note"  # the adviser's own working notes, marked as such (kind work_note)
+    THIRD_PARTY = "third_party"  # data about someone else (art. 15(4))
+    OUTSIDE_ADVISERS_CASES = "outside_advisers_cases"  # on a case of another adviser: theirs to release
+    ERASED = "erased"  # no longer held: erased (crypto-shredded)

@@ -13,6 +13,7 @@ from api.report_pdf import report_pdf
 from api.schemas._common import Strict
 from vault import (
     Category,
+    CopyOrder,
     Decision,
     ErasureReceipt,
     ErasureResult,
@@ -20,11 +21,13 @@ from vault import (
     HoldView,
     Identity,
     Lifting,
+    MedicalCopy,
     NameDisclosure,
     NewException,
     NewHold,
     NewRequest,
     NewRestriction,
+    ReleaseView,
     RequestView,
     RestrictionView,
     SubjectReport,
@@ -110,6 +113,20 @@ def report_as_pdf(
 @router.get("/v1/subject-requests/{request_id}/erasures", response_model=list[ErasureReceipt])
 def erasures(request_id: RequestId, actor: CurrentActor, vault: VaultDep) -> list[ErasureReceipt]:
     return vault.subjects.erasures(actor, request_id)
+
+
+@router.post("/v1/subject-requests/{request_id}/medical-copy", response_model=MedicalCopy)
+def release_copy(request_id: RequestId, body: CopyOrder, actor: CurrentActor, vault: VaultDep) -> MedicalCopy:
+    """A medical adviser releases the health records of their cases into a copy for the subject or a physician
+    they named (R27), each exclusion listed with its ground. The content is in this response only: the adviser
+    sends it."""
+    return vault.copies.release(actor, request_id, body)
+
+
+@router.get("/v1/subject-requests/{request_id}/medical-releases", response_model=list[ReleaseView])
+def releases(request_id: RequestId, actor: CurrentActor, vault: VaultDep) -> list[ReleaseView]:
+    """What was released on the request, for the privacy officer: never the content."""
+    return vault.subjects.releases(actor, request_id)
 
 
 @router.post("/v1/legal-holds", status_code=status.HTTP_201_CREATED, response_model=HoldView)

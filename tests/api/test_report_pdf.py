@@ -5,19 +5,20 @@ nothing while rendering."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 import pypdfium2 as pdfium
 import pytest
 
 from api.report_pdf import report_html, report_pdf
-from vault import Category, SubjectReport
+from vault import Category, CopyRecipient, ReleaseView, SubjectReport
 from vault.records import SubjectRecord
 from vault.subject_rights._report import build
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-def _report(source: str = "GP under consent C-17") -> SubjectReport:
+def _report(source: str = "GP under consent C-17", releases: list[ReleaseView] | None = None) -> SubjectReport:
     record = SubjectRecord(
         "rec-1", "CLAIM-1", Category.HEALTH.value, "medical_report", source, "claim_assessment", "active", NOW, NOW
     )
@@ -55,6 +56,7 @@ def _report(source: str = "GP under consent C-17") -> SubjectReport:
         names=None,
         other_holders=[],
         legal_bases={},
+        releases=releases or [],
     )
 
 
@@ -89,3 +91,31 @@ def test_metadata_is_escaped_and_nothing_is_fetched() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
     linked = '<link rel="stylesheet" href="file:///etc/passwd">'
     assert report_pdf(_report(linked), "en").startswith(b"%PDF-")  # rendered, with nothing loaded from outside
+
+
+@pytest.mark.parametrize(
+    ("language", "lines"),
+    [
+        (
+            "nl",
+            ["de arts die u noemde: Dr. K. Bakker — een kopie van uw medisch dossier", "Niet in de kopie opgenomen"],
+        ),
+        ("en", ["the physician you named: Dr. K. Bakker — a copy of your medical file", "Left out of the copy"]),
+    ],
+)
+def test_a_released_copy_and_its_exclusions_are_in_the_letter(language: Literal["nl", "en"], lines: list[str]) -> None:
+    release = ReleaseView.model_validate(
+        {
+            "release_id": 1,
+            "request_id": 4,
+            "recipient": CopyRecipient.PHYSICIAN,
+            "physician": {"name": "Dr. K. Bakker"},
+            "released_by": "dr.jansen",
+            "released_at": NOW,
+            "records_released": 2,
+            "excluded": [{"record_id": "rec-9", "ground": "third_party"}],
+        }
+    )
+    text = " ".join(_text(report_pdf(_report(releases=[release]), language)).split())
+    for line in lines:
+        assert line in text

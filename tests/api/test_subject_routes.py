@@ -294,3 +294,28 @@ def test_a_rectification_over_http_keeps_the_old_value_and_appends_the_subjects_
     assert forged.status_code == 422 and forged.headers["content-type"] == "application/problem+json"
     claims = client.get(record + "/history?purpose=claim_assessment", headers=idp.bearer("bram", "claims_handler"))
     assert claims.status_code in (403, 404) and "CANARY" not in claims.text
+
+
+# -- copies of the medical file (R27) ----------------------------------------------------------------------------
+def test_the_adviser_releases_a_copy_over_http_and_the_privacy_officer_sees_only_that_it_was(served: Served) -> None:
+    client, kluis, idp = served
+    register(kluis.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    kluis.vault.assignments.assign(REGISTRAR, case_ref="C-7", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    privacy, adviser = idp.bearer("pia", "privacy_officer"), idp.bearer("dr.jansen", "medical_adviser")
+    request_id = _request_id(client, privacy, "access")
+    client.post(
+        f"/v1/subject-requests/{request_id}/identity", headers=privacy, json={"method": "digid", "reference": "D-4"}
+    )
+    path = f"/v1/subject-requests/{request_id}/medical-copy"
+    order = {"recipient": "physician", "physician": {"name": "Dr. K. Bakker"}}
+    assert client.post(path, headers=privacy, json=order).status_code == 403
+    copy = client.post(path, headers=adviser, json=order)
+    assert copy.status_code == 200, copy.text
+    assert copy.json()["records"][0]["fields"] == {"summary": "CANARY-HTTP"}
+    assert copy.headers["cache-control"] == "no-store"  # health content: no cache keeps a copy
+    assert client.post(path, headers=adviser, json={"recipient": "physician"}).status_code == 422
+    listed = client.get(f"/v1/subject-requests/{request_id}/medical-releases", headers=privacy)
+    assert listed.status_code == 200 and listed.json()[0]["records_released"] == 1
+    assert "CANARY" not in listed.text
+    pdf = client.get(f"/v1/subject-requests/{request_id}/report.pdf?language=en", headers=privacy)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

@@ -36,8 +36,8 @@ DATA = (
     "restriction_exceptions",
 )
 READ_ONLY = ("policy_rules", "alembic_version")
-# The values a change replaced (R28): kept, never changed by the service.
-KEPT = ("record_field_versions",)
+# The values a change replaced (R28) and the copies released (R27): kept, never changed by the service.
+KEPT = ("record_field_versions", "medical_releases")
 
 
 def service_grants(role: str, schema: str = "public") -> list[str]:

@@ -48,11 +48,11 @@ class Grant:
         self._answers: int | None = None  # the subject's own request this change carries out
 
     def answers_request(self, request_id: int) -> None:
-        """This change carries out the subject's own rectification or completion request (checked by the caller:
-        identified, open, theirs). A change the subject asked for is made with their consent, so a restriction of
-        their data does not stop it (art. 18(2)); its event says so."""
-        if self.action is not Action.UPDATE:
-            raise PermissionError("only a change carries out a rectification")
+        """This change or release carries out the subject's own request (a rectification, an access request;
+        checked by the caller: identified, open, theirs). What the subject asked for is done with their consent, so
+        a restriction of their data does not stop it (art. 18(2)); its event says so."""
+        if self.action not in (Action.UPDATE, Action.RELEASE):
+            raise PermissionError("only a change or a release carries out a subject's request")
         self._answers = request_id
 
     @property
@@ -62,7 +62,7 @@ class Grant:
     def open(self, record: SealedRecord) -> dict[str, str]:
         """The record's field values. A destroyed key makes the event ``erased`` (410); any other failure makes
         it ``failed``; either way the refusal is raised after the event commits, and no value leaves."""
-        self._require((Action.READ,), record.category.value)
+        self._require((Action.READ, Action.RELEASE), record.category.value)
         self._require_same(record.record_id, record.subject_id, None)
         return self._work._open(self, self._pending, record)
 

@@ -604,7 +604,7 @@ class Work:
         applying = [row for row in self.restrictions_on([subject_id], category) if row.covers(case_ref)]
         if not applying:
             return
-        if grant._answers is not None and grant.action is Action.UPDATE:  # the subject's own request: consented
+        if grant._answers is not None and grant.action in (Action.UPDATE, Action.RELEASE):  # the subject asked
             grant._pending.reason = Reason.RESTRICTION_EXCEPTION
             return
         unsealed: list[ExceptionRow] = []

@@ -172,6 +172,14 @@ def _data_violations(request: DecisionRequest, roles: frozenset[Role], relation:
         yield f"referral outside the medical unit: {where}"
     if action is Action.ERASE and (Role.PRIVACY_OFFICER not in roles or purpose is not Purpose.LEGAL_OBLIGATION):
         yield f"a subject's data erased other than by the privacy officer answering a request: {where}"
+    if action is Action.RELEASE and (
+        Role.MEDICAL_ADVISER not in roles
+        or roles & _NO_FIELD_ROLES
+        or relation is Relation.NONE
+        or category is not Category.HEALTH
+        or purpose is not Purpose.LEGAL_OBLIGATION
+    ):
+        yield f"health content released other than by an adviser on the case answering the subject: {where}"
     if action not in _DATA_ACTIONS:
         return
     if Role.KEY_ADMIN in roles:

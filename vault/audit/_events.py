@@ -56,6 +56,7 @@ class EventType(StrEnum):
     EXCEPTION_GRANT = "restriction_exception.grant"  # a legal-claims order or the subject's consent
     EXCEPTION_END = "restriction_exception.end"
     SUBJECT_REPORT = "subject.report"  # the access report (R25, R26)
+    MEDICAL_COPY = "subject.medical_copy"  # a health record released into a copy of the medical file (R27)
     AGREEMENT_RECORD = "agreement.record"  # a processing agreement (R47)
     AGREEMENT_END = "agreement.end"
     AGREEMENT_LIST = "agreement.list"
@@ -191,6 +192,7 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.EXCEPTION_GRANT: ("C", "restriction_exception"),
     EventType.EXCEPTION_END: ("U", "restriction_exception"),
     EventType.SUBJECT_REPORT: ("R", "subject_request"),
+    EventType.MEDICAL_COPY: ("R", "record"),
     EventType.AGREEMENT_RECORD: ("C", "processing_agreement"),
     EventType.AGREEMENT_END: ("U", "processing_agreement"),
     EventType.AGREEMENT_LIST: ("R", "processing_agreement"),

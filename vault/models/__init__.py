@@ -12,7 +12,14 @@ from vault.models.keys import DataKeyRow
 from vault.models.policy import PolicyRule
 from vault.models.processors import ProcessingAgreement
 from vault.models.records import Record, RecordField, RecordFieldVersion, Reference
-from vault.models.subject_rights import Erasure, LegalHold, Restriction, RestrictionException, SubjectRequest
+from vault.models.subject_rights import (
+    Erasure,
+    LegalHold,
+    MedicalRelease,
+    Restriction,
+    RestrictionException,
+    SubjectRequest,
+)
 from vault.models.subjects import Subject
 from vault.models.unit import UnitMember
 
@@ -26,6 +33,7 @@ __all__ = [
     "Delegation",
     "Erasure",
     "LegalHold",
+    "MedicalRelease",
     "PolicyRule",
     "ProcessingAgreement",
     "Record",

@@ -129,3 +129,23 @@ class RestrictionException(Base):
     # Over organisation, id, restriction, kind, purpose, starts_at, ends_at and ended_at: an exception inserted or
     # widened in the database lets nothing through.
     mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class MedicalRelease(Base):
+    """A copy of the subject's medical file released by a medical adviser on their access request (R27): who
+    released what to whom, and what was left out on which ground; never the content."""
+
+    __tablename__ = "medical_releases"
+    __table_args__ = (Index("ix_medical_releases_subject", "organisation", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=True)
+    organisation: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_requests.id"))
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"))
+    recipient: Mapped[str] = mapped_column(String(16))  # vault.vocabulary.CopyRecipient
+    physician_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    physician_big: Mapped[str | None] = mapped_column(String(11), nullable=True)  # BIG register number
+    released_by: Mapped[str] = mapped_column(String(128))
+    released_at: Mapped[datetime] = mapped_column(Timestamp)
+    record_ids: Mapped[str] = mapped_column(Text)  # JSON list of the records released
+    excluded: Mapped[str] = mapped_column(Text)  # JSON list of {"record_id", "ground"}

@@ -220,6 +220,17 @@ class RecordService:
         request_id = None if request is None else request.request_id
         repository.replace_fields(work.session, record.id, sealed, work.now, work.actor.user, request_id)
 
+    def open_in(self, work: Work, grant: Grant, record_id: str) -> dict[str, str] | None:
+        """A record's values with a grant the caller's work holds for it (a release into a copy, R27); None when
+        its data were erased (nothing to copy)."""
+        found = repository.get_record(work.session, work.actor.organisation, record_id)
+        if found is None:
+            raise NotFound("no such record")
+        sealed = stored_fields(work.session, record_id)
+        if any(work.keys_destroyed([key]) for key in sorted({f.data_key_id for f in sealed})):
+            return None
+        return grant.open(_sealed(found[0], sealed))
+
     # -- history ---------------------------------------------------------------------------------------------
     def history(self, actor: Actor, record_id: str, purpose: Purpose) -> RecordHistory:
         """The record's values now and every value a change replaced, oldest first (R28), for a requester who may

@@ -49,7 +49,14 @@ class Rectifications:
 
 
 def _request(work: Work, request_id: int, event_type: EventType, purpose: Purpose) -> RequestLink:
-    """The request this change carries out, if it may: refused (audited, before any decision) otherwise."""
+    return carried_out(work, request_id, event_type, purpose, _CARRIED_OUT)
+
+
+def carried_out(
+    work: Work, request_id: int, event_type: EventType, purpose: Purpose, kinds: frozenset[RequestKind]
+) -> RequestLink:
+    """The subject's request this operation carries out, if it may: identified, open, sealed and of one of
+    ``kinds``; refused otherwise (audited, before any decision, the request named)."""
     row = repository.request(work.session, work.actor.organisation, request_id)
     about = About(object_type="record", target=f"subject_request:{request_id}")
     if row is None:
@@ -63,7 +70,7 @@ def _request(work: Work, request_id: int, event_type: EventType, purpose: Purpos
     if row.identity_method is None:
         conflict = Conflict("the requester's identity is verified before any answer (R24)")
         work.refuse(event_type, about, Reason.IDENTITY_NOT_VERIFIED, conflict, purpose=purpose)
-    if RequestKind(row.kind) not in _CARRIED_OUT:
-        conflict = Conflict("a record is changed on a rectification or completion request")
+    if RequestKind(row.kind) not in kinds:
+        conflict = Conflict(f"this is done on a {' or '.join(sorted(k.value for k in kinds))} request")
         work.refuse(event_type, about, Reason.POLICY, conflict, purpose=purpose)
     return RequestLink(row.id, row.subject_id)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from vault.config import OtherHolder
 from vault.records import SubjectRecord
+from vault.subject_rights._schemas import ReleaseView
 from vault.vocabulary import Category, retention_class_of
 
 REPORT_FORMAT = "kluis.subject-report.v1"
@@ -59,9 +60,11 @@ class Disclosure(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     recipient: str
-    case_ref: str
+    case_ref: str | None  # None: not about one case (a copy of the medical file)
     what: str
     at: datetime
+    named: str | None = None  # the physician the subject named, for a copy sent to them
+    records: int | None = None  # how many records a copy held
 
 
 class CategoryReport(BaseModel):
@@ -126,10 +129,11 @@ def build(
     names: NameDisclosure | None,
     other_holders: Sequence[OtherHolder],
     legal_bases: Mapping[str, str],
+    releases: Sequence[ReleaseView] = (),
 ) -> SubjectReport:
     bases = {**DEFAULT_LEGAL_BASES, **legal_bases}
     categories = [
-        _category(category, [r for r in records if r.category == category.value], publications, bases)
+        _category(category, [r for r in records if r.category == category.value], publications, bases, releases)
         for category in Category
         if any(r.category == category.value for r in records)
     ]
@@ -142,7 +146,7 @@ def build(
         categories=categories,
         access_history=[_access(event, names is not None) for event in events],
         names_disclosed=names,
-        excluded=[],
+        excluded=[{**item, "release_id": str(r.release_id)} for r in releases for item in r.excluded],
         other_holders=list(other_holders),
     )
 
@@ -152,6 +156,7 @@ def _category(
     records: Sequence[SubjectRecord],
     publications: Sequence[tuple[str, int, datetime, str]],
     bases: Mapping[str, str],
+    releases: Sequence[ReleaseView],
 ) -> CategoryReport:
     purposes = sorted({r.purpose for r in records})
     stated = [bases[key] for key in (category.value, *(f"{category.value}:{p}" for p in purposes)) if key in bases]
@@ -162,6 +167,16 @@ def _category(
             Disclosure(recipient=recipient, case_ref=case, what=f"advice in non-medical terms, version {v}", at=at)
             for case, v, at, recipient in publications
             if case in cases
+        ] + [
+            Disclosure(
+                recipient=r.recipient.value,
+                case_ref=None,
+                what="a copy of the medical file, released by the medical adviser",
+                at=r.released_at,
+                named=None if r.physician is None else r.physician.name,
+                records=r.records_released,
+            )
+            for r in releases
         ]
     classes = sorted({retention_class_of(category.value, r.kind).value for r in records})
     return CategoryReport(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from vault.models import Erasure, LegalHold, Restriction, RestrictionException, SubjectRequest
+from vault.models import Erasure, LegalHold, MedicalRelease, Restriction, RestrictionException, SubjectRequest
 from vault.vocabulary import RequestStatus
 
 OPEN = (RequestStatus.OPEN.value, RequestStatus.DEFERRED.value)
@@ -146,4 +146,19 @@ def exceptions(session: Session, restriction_ids: list[int]) -> list[Restriction
         .where(RestrictionException.restriction_id.in_(restriction_ids))
         .order_by(RestrictionException.id)
     )
+    return list(session.execute(query).scalars())
+
+
+def add_release(session: Session, row: dict[str, Any]) -> int:
+    return int(session.execute(insert(MedicalRelease).returning(MedicalRelease.id), [row]).scalar_one())
+
+
+def releases(
+    session: Session, organisation: str, *, subject_id: str | None = None, request_id: int | None = None
+) -> list[MedicalRelease]:
+    query = select(MedicalRelease).where(MedicalRelease.organisation == organisation).order_by(MedicalRelease.id)
+    if subject_id is not None:
+        query = query.where(MedicalRelease.subject_id == subject_id)
+    if request_id is not None:
+        query = query.where(MedicalRelease.request_id == request_id)
     return list(session.execute(query).scalars())

@@ -15,6 +15,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from vault.errors import InvalidInput
@@ -22,7 +23,9 @@ from vault.identifiers import Moment, Reference, looks_like_bsn
 from vault.records import Ref
 from vault.vocabulary import (
     Category,
+    CopyRecipient,
     ExceptionKind,
+    ExclusionGround,
     HoldGround,
     IdentityMethod,
     LiftReason,
@@ -264,3 +267,104 @@ class RestrictionView(BaseModel):
     subject_told_on: date | None
     live: bool
     exceptions: list[ExceptionView]
+
+
+_RECORD_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+RecordId = Annotated[str, StringConstraints(pattern=_RECORD_ID)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class Physician(BaseModel):
+    """The physician the subject named to receive the copy (vertrouwensarts)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: PersonName
+    big_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$")] | None = None  # the BIG register's
+
+    @field_validator("name")
+    @classmethod
+    def _no_bsn(cls, value: str) -> str:
+        if looks_like_bsn(value):
+            raise ValueError("must not contain a BSN (citizen service number)")
+        return value
+
+
+class Exclusion(BaseModel):
+    """A record the adviser leaves out of the copy, and why (listed in the copy and the access report)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    record_id: RecordId
+    ground: ExclusionGround
+
+
+class CopyOrder(BaseModel):
+    """What a medical adviser releases on an access request (R27): a copy for the subject or for a physician they
+    named; work notes left out unless included; third-party data left out by record, each with its ground."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    recipient: CopyRecipient
+    physician: Physician | None = None
+    exclude: Annotated[list[Exclusion], Field(max_length=1000)] = []
+    include_work_notes: bool = False
+
+    @model_validator(mode="after")
+    def _physician_for_a_physician(self) -> CopyOrder:
+        if (self.recipient is CopyRecipient.PHYSICIAN) != (self.physician is not None):
+            raise ValueError("a copy for a physician names the physician, and only then")
+        return self
+
+
+class CopiedRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    record_id: str
+    case_ref: str
+    kind: str
+    origin: str
+    created_at: datetime
+    fields: dict[str, str]
+
+
+class ExcludedRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    record_id: str
+    case_ref: str
+    kind: str
+    ground: ExclusionGround
+
+
+class MedicalCopy(BaseModel):
+    """A copy of the subject's medical file as a medical adviser released it: the content goes to the adviser,
+    who sends it; the privacy officer sees the release, never the content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    format: str
+    organisation: str
+    subject: str
+    request_id: int
+    recipient: CopyRecipient
+    physician: Physician | None
+    released_by: str
+    released_at: datetime
+    records: list[CopiedRecord]
+    excluded: list[ExcludedRecord]
+
+
+class ReleaseView(BaseModel):
+    """A copy released, as the privacy officer sees it: never its content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    release_id: int
+    request_id: int
+    recipient: CopyRecipient
+    physician: Physician | None
+    released_by: str
+    released_at: datetime
+    records_released: int
+    excluded: list[dict[str, str]]  # {"record_id", "ground"}

@@ -29,6 +29,7 @@ from vault.models import Erasure, LegalHold, SubjectRequest
 from vault.records import RecordService
 from vault.subject_rights import _deadlines as deadlines
 from vault.subject_rights import _repository as repository
+from vault.subject_rights._medical_copy import release_view
 from vault.subject_rights._report import NameDisclosure, SubjectReport
 from vault.subject_rights._report import build as build_report
 from vault.subject_rights._schemas import (
@@ -41,6 +42,7 @@ from vault.subject_rights._schemas import (
     Identity,
     NewHold,
     NewRequest,
+    ReleaseView,
     RequestView,
     require_customer_number,
 )
@@ -231,6 +233,7 @@ class SubjectRights:
                 grant.note_reason(Reason.NAMES_DISCLOSED)
             records = self._records.subject_records(work, row.subject_id)
             cases = sorted({record.case_ref for record in records})
+            org = work.actor.organisation
             # the history up to this report; the report's own event follows it in the log
             events = subject_events(work.session, work.actor.organisation, row.subject_id)
             return build_report(
@@ -244,7 +247,23 @@ class SubjectRights:
                 names=names,
                 other_holders=self._other_holders,
                 legal_bases=self._legal_bases,
+                releases=[release_view(r) for r in repository.releases(work.session, org, subject_id=row.subject_id)],
             )
+
+        return self._guard.run(actor, operation)
+
+    def releases(self, actor: Actor, request_id: int) -> list[ReleaseView]:
+        """The copies of the medical file released on a request (R27): to whom, when, by which adviser, how many
+        records and what was left out on which ground, for the privacy officer answering it; never the content."""
+
+        def operation(work: Work) -> list[ReleaseView]:
+            row = repository.request(work.session, work.actor.organisation, request_id)
+            if row is None:
+                work.refuse(EventType.REQUEST_LIST, _on_request(request_id), Reason.NOT_FOUND, _no_request())
+            about = About(subject=row.subject_id, target=f"subject_request:{row.id}")
+            work.authorize(EventType.REQUEST_LIST, Action.READ, _PURPOSE, _requests(about))
+            found = repository.releases(work.session, work.actor.organisation, request_id=row.id)
+            return [release_view(r) for r in found]
 
         return self._guard.run(actor, operation)
 

@@ -189,6 +189,8 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "p, privacy_officer, health, erase, claim_assessment, *, allow",
         "p, privacy_officer, legal_holds, update, legal_obligation, *, allow",
         "p, medical_adviser, restrictions, manage, legal_obligation, *, allow",
+        "p, medical_staff, health, release, legal_obligation, assigned, allow",
+        "p, medical_adviser, health, release, claim_assessment, case_member, allow",
     ],
     ids=[
         "claims-reads-health",
@@ -219,6 +221,8 @@ def test_shipped_policy_passes_the_invariant_check() -> None:
         "erasure-for-claims",
         "holds-changed-in-place",
         "adviser-lifts-restrictions",
+        "staff-releases-copies",
+        "release-for-claims",
     ],
 )
 def test_policy_check_catches_a_rule_that_breaks_an_invariant(tmp_path: Path, bad_rule: str) -> None:
