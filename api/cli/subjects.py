@@ -149,6 +149,21 @@ def erase(request_id: int, category: Annotated[Category, typer.Option(help="heal
     typer.echo(f"signature (Ed25519, the audit signing key): {result.receipt.signature}")
 
 
+@app.command("releases")
+def releases(request_id: int) -> None:
+    """The copies of the medical file a medical adviser released on the request: to whom, how many records, what
+    was left out and why (never the content)."""
+    settings = load_settings()
+    with running(settings) as vault:
+        for release in vault.subjects.releases(operator(settings, Role.PRIVACY_OFFICER), request_id):
+            to = release.recipient.value + ("" if release.physician is None else f" ({release.physician.name})")
+            left_out = ", ".join(f"{e['record_id']}: {e['ground']}" for e in release.excluded) or "nothing"
+            typer.echo(
+                f"{release.release_id}\t{release.released_at}\tto {to}\tby {release.released_by}\t"
+                f"{release.records_released} record(s)\tleft out: {left_out}"
+            )
+
+
 @holds_app.command("place")
 def place(
     customer: str,

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,43 @@ def test_an_erasure_request_from_the_console_to_a_final_receipt(settings: Settin
     assert pdf.read_bytes().startswith(b"%PDF-")
     run(env, "requests", "report", access, "--output", str(tmp_path / "report.json"))
     assert json.loads((tmp_path / "report.json").read_text())["format"] == "kluis.subject-report.v1"
+    assert "audit log OK" in run(env, "audit", "verify").stdout
+
+
+def test_a_restriction_from_the_console_is_placed_excepted_and_lifted(settings: Settings, tmp_path: Path) -> None:
+    env = environment(settings)
+    run(env, "init")
+    (tmp_path / "in.jsonl").write_text(records(3))
+    run(env, "import", str(tmp_path / "in.jsonl"))
+    request_id = run(
+        env,
+        "requests",
+        "register",
+        "CUST-1",
+        "restriction",
+        "--identity-method",
+        "digid",
+        "--identity-reference",
+        "D-1",
+    ).stdout.split("\t")[0]
+    placed = run(env, "restrictions", "place", request_id, "health", "accuracy_contested").stdout
+    restriction_id = placed.split("\t")[0]
+    assert "live" in placed and "CUST-1" not in placed
+    until = "2099-01-01T00:00:00+00:00"
+    late = run(
+        env, "restrictions", "except", restriction_id, "legal_claims_order", "CLAIM-9", "--ends-at", until, check=False
+    )
+    assert late.returncode == 2 and "within a year" in late.stderr  # refused: at most a year
+    soon = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    excepted = run(env, "restrictions", "except", restriction_id, "legal_claims_order", "CLAIM-9", "--ends-at", soon)
+    assert "legal_claims_order\tlegal_claims" in excepted.stdout
+    bad = run(env, "restrictions", "lift", restriction_id, "accuracy_verified", "--told-on", "yesterday", check=False)
+    assert bad.returncode == 2
+    today = datetime.now(UTC).date().isoformat()
+    lifted = run(env, "restrictions", "lift", restriction_id, "accuracy_verified", "--told-on", today).stdout
+    assert "lifted" in lifted
+    assert "lifted" in run(env, "restrictions", "list", "--customer", "CUST-1").stdout
+    assert run(env, "requests", "releases", request_id).stdout == ""  # nothing released on it
     assert "audit log OK" in run(env, "audit", "verify").stdout
 
 
