@@ -99,7 +99,9 @@ def test_the_adviser_releases_their_cases_records_and_lists_every_exclusion(
         (held["relative"], ExclusionGround.THIRD_PARTY),
         (held["other-case"], ExclusionGround.OUTSIDE_ADVISERS_CASES),  # dr.devries releases that one
     }
-    released = [e for e in _events(kluis) if e["event_type"] == "subject.medical_copy" and e["outcome"] == "allowed"]
+    copies = [e for e in _events(kluis) if e["event_type"] == "subject.medical_copy"]
+    released = [e for e in copies if e["outcome"] == "allowed" and e["reason"] != "excluded"]
+    assert {e["record_id"] for e in copies if e["reason"] == "excluded"} == {held["note"], held["relative"]}
     assert [(e["record_id"], e["purpose"]) for e in released] == [(held["report"], "legal_obligation")]
     assert released[0]["target"] == f"subject_request:{request_id};recipient:subject"
     assert "CANARY" not in json.dumps(_events(kluis))
@@ -184,3 +186,48 @@ def test_restricted_and_erased_records_in_a_copy(kluis: Harness, held: dict[str,
     assert after.records == [] and (held["report"], ExclusionGround.ERASED) in {
         (e.record_id, e.ground) for e in after.excluded
     }
+
+
+# -- from an insider review --------------------------------------------------------------------------------------
+def test_a_copy_with_every_record_left_out_is_answered_with_its_exclusions(
+    kluis: Harness, held: dict[str, str]
+) -> None:
+    exclude = [{"record_id": held[name], "ground": "third_party"} for name in ("report", "relative")]
+    order = CopyOrder.model_validate({"recipient": "subject", "exclude": exclude})
+    copy = kluis.vault.copies.release(JANSEN, _access_request(kluis), order)
+    assert copy.records == [] and {e.ground for e in copy.excluded} == {
+        ExclusionGround.THIRD_PARTY,
+        ExclusionGround.WORK_NOTE,
+        ExclusionGround.OUTSIDE_ADVISERS_CASES,
+    }
+    left_out = [e for e in _events(kluis) if e["event_type"] == "subject.medical_copy" and e["reason"] == "excluded"]
+    assert len(left_out) == 3 and all(e["outcome"] == "allowed" and e["fields"] == [] for e in left_out)
+
+
+def test_someone_outside_the_unit_learns_nothing_of_the_request_register(kluis: Harness, held: dict[str, str]) -> None:
+    claims = actor("bram", "claims_handler")
+    unidentified = kluis.vault.subjects.register(PRIVACY, NewRequest(subject_ref="CUST-1", kind=RequestKind.OBJECTION))
+    probes = [999, _access_request(kluis), _access_request(kluis, RequestKind.ERASURE), unidentified.request_id]
+    answers = set()
+    for request_id in probes:
+        with pytest.raises(AccessDenied) as refused:
+            kluis.vault.copies.release(claims, request_id, CopyOrder(recipient=CopyRecipient.SUBJECT))
+        answers.add(str(refused.value))
+        with pytest.raises(AccessDenied):
+            kluis.vault.rectifications.rectify(claims, request_id, held["report"], Purpose.CLAIM_ASSESSMENT, {"a": "b"})
+    assert len(answers) == 1
+
+
+def test_a_release_rewritten_in_the_database_is_flagged_and_left_out_of_the_report(
+    kluis: Harness, held: dict[str, str]
+) -> None:
+    request_id = _access_request(kluis)
+    order = CopyOrder.model_validate({"recipient": "physician", "physician": {"name": "Dr. K. Bakker"}})
+    kluis.vault.copies.release(JANSEN, request_id, order)
+    assert [r.sealed for r in kluis.vault.subjects.releases(PRIVACY, request_id)] == [True]
+    with kluis.sessions() as session, session.begin():
+        session.execute(sa.text("UPDATE medical_releases SET recipient = 'subject', physician_name = NULL"))
+    assert [r.sealed for r in kluis.vault.subjects.releases(PRIVACY, request_id)] == [False]
+    assert any(e["event_type"] == "integrity.alert" for e in _events(kluis)[-2:])
+    report = kluis.vault.subjects.report(PRIVACY, request_id)
+    assert not [d for c in report.categories for d in c.recipients if d.case_ref is None]

@@ -176,3 +176,69 @@ def test_an_erasure_takes_the_history_with_it(unit: Harness) -> None:
     assert unit.vault.subjects.erase(PRIVACY, request_id, Category.HEALTH).erased
     with pytest.raises(Erased):
         unit.vault.records.history(ADVISER, record_id, CLAIM)
+
+
+# -- from an insider review --------------------------------------------------------------------------------------
+def test_two_statements_at_once_are_both_appended(unit: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from vault.records import _repository
+
+    record_id = _record(unit)
+    requests = {1: _request(unit), 2: _request(unit, RequestKind.COMPLETION)}
+    original = _repository.statement_names
+
+    def slowly(session: Any, record: str, prefix: str) -> list[str]:
+        names = original(session, record, prefix)
+        time.sleep(0.5)  # both would read the same names, were the record not locked first
+        return names
+
+    monkeypatch.setattr(_repository, "statement_names", slowly)
+    errors: list[BaseException] = []
+
+    def state(n: int) -> None:
+        try:
+            unit.vault.rectifications.add_statement(ADVISER, requests[n], record_id, CLAIM, f"CANARY-{n}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=state, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    fields = unit.vault.records.read(ADVISER, record_id, CLAIM).fields
+    assert sorted(v for k, v in fields.items() if k.startswith("subject_statement_")) == ["CANARY-1", "CANARY-2"]
+
+
+def test_an_erasure_with_a_case_hold_goes_ahead_when_an_old_key_only_seals_replaced_values_elsewhere(
+    unit: Harness,
+) -> None:
+    """From an insider review: a pre-scope key kept for the history of one case deferred the erasure for good."""
+    from tests.conftest import OPERATOR
+    from vault import HoldGround, NewHold
+
+    record_id = _record(unit)
+    new = NewRecord(
+        subject_ref="CUST-1",
+        case_ref="C-2",
+        category=Category.HEALTH,
+        kind="medical_report",
+        fields={"summary": "CANARY-c2"},
+        source="GP",
+        purpose=CLAIM,
+    )
+    unit.vault.records.create(actor("op", "importer"), new)
+    with unit.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE data_keys SET case_ref = NULL"))
+    unit.vault.records.update(ADVISER, record_id, CLAIM, {"summary": "CANARY-corrected", "history": "CANARY-h2"})
+    unit.vault.keys.migrate(OPERATOR)
+    unit.vault.subjects.place_hold(
+        PRIVACY, NewHold(subject_ref="CUST-1", ground=HoldGround.LEGAL_CLAIM, case_ref="C-2")
+    )
+    result = unit.vault.subjects.erase(PRIVACY, _request(unit, RequestKind.ERASURE), Category.HEALTH)
+    assert result.erased
+    with pytest.raises(Erased):
+        unit.vault.records.history(ADVISER, record_id, CLAIM)

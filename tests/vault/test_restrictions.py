@@ -335,3 +335,15 @@ def test_an_exception_inserted_or_prolonged_in_the_database_lets_nothing_through
     clock.current += timedelta(days=2)
     with pytest.raises(Restricted):
         _read(timed, held["one-c1"], Purpose.LEGAL_CLAIMS)
+
+
+@pytest.mark.parametrize(("column", "value"), [("category", "criminal"), ("organisation", "elsewhere")])
+def test_a_restriction_moved_to_another_category_or_organisation_still_restricts(
+    timed: Harness, held: dict[str, str], column: str, value: str
+) -> None:
+    """From an insider review: the lookup filtered on the columns a database administrator would change."""
+    restriction_id = _restrict(timed)
+    _sql(timed, f"UPDATE restrictions SET {column} = :v WHERE id = :i", v=value, i=restriction_id)
+    with pytest.raises(Restricted):
+        _read(timed, held["one-c1"])
+    assert ("integrity.alert", "mac_invalid") in {(e["event_type"], e["reason"]) for e in _events(timed, 2)}

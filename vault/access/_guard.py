@@ -44,6 +44,7 @@ from vault.access._row_macs import (
     exception_message,
     hold_message,
     member_message,
+    release_message,
     request_message,
     restriction_message,
 )
@@ -664,6 +665,21 @@ class Work:
         )
         return self._guard._row_macs.sign(message)
 
+    def release_mac(self, grant: Grant, row: dict[str, Any]) -> bytes:
+        """The MAC of a release of the medical file (R27) this unit's release grant allows writing."""
+        self._require_open()
+        if grant._work is not self or grant.action is not Action.RELEASE:
+            raise PermissionError("this grant is not for a release")
+        return self._guard._row_macs.sign(_release_message(self.actor.organisation, row))
+
+    def release_sealed(self, row: Any) -> bool:
+        """Whether a release row is as Kluis wrote it; one changed in the database raises an integrity alert."""
+        values = {name: getattr(row, name) for name in _RELEASE_COLUMNS}
+        sealed = self._guard._row_macs.valid(_release_message(row.organisation, values), row.mac)
+        if not sealed:
+            self._alert("medical_release", f"medical_release:{row.id}")
+        return sealed
+
     def serves(self, category: Category, purpose: Purpose) -> bool:
         """Whether the policy lets any data role assigned to a case read the category for this purpose (an exception
         for a purpose nobody may read for would let nothing through)."""
@@ -677,10 +693,12 @@ class Work:
         if grant._work is not self or grant.target.resource is not resource:
             raise PermissionError(f"this grant is not for {resource.value}")
 
-    def has_pre_scope_keys(self, subject_id: str, category: Category) -> bool:
-        """Whether a live data key from before the per-case scope seals some of the subject's data in the category."""
+    def pre_scope_keys_hold(self, subject_id: str, category: Category, held_cases: Sequence[str]) -> bool:
+        """Whether a live data key from before the per-case scope seals some of the subject's data in the category
+        on a held case, now or in the values changes replaced (R28): destroying it would erase what the hold keeps."""
         rows = self._guard._data_keys.subject_keys(self.session, subject_id, category.value)
-        return any(row.case_ref is None for row in rows)
+        legacy = [row.id for row in rows if row.case_ref is None]
+        return repository.pre_scope_keys_seal(self.session, legacy, list(held_cases))
 
     def keys_destroyed(self, key_ids: Sequence[str]) -> bool:
         """Whether every one of these data keys is destroyed now (an erasure still stands)."""
@@ -812,6 +830,23 @@ def _request_message(organisation: str, row: Any, changes: dict[str, Any]) -> by
     return request_message(
         organisation, values["id"], values["subject_id"], values["kind"], values["identity_method"], values["status"]
     )
+
+
+_RELEASE_COLUMNS = (
+    "request_id",
+    "subject_id",
+    "recipient",
+    "physician_name",
+    "physician_big",
+    "released_by",
+    "released_at",
+    "record_ids",
+    "excluded",
+)
+
+
+def _release_message(organisation: str, values: dict[str, Any]) -> bytes:
+    return release_message(organisation, *(values[name] for name in _RELEASE_COLUMNS))
 
 
 def _member_message(row: MemberRow) -> bytes:

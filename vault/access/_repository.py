@@ -455,11 +455,9 @@ _RESTRICTION_COLUMNS = (
     Restriction.mac,
 )
 # Built once: every decryption runs it (an index lookup that finds nothing, for almost every subject).
-_OF_SUBJECTS = select(*_RESTRICTION_COLUMNS).where(
-    Restriction.organisation == bindparam("organisation"),
-    Restriction.subject_id.in_(bindparam("subjects", expanding=True)),
-    Restriction.category == bindparam("category"),
-)
+# By subject only (pseudonyms are unique across organisations): a row whose organisation or category was changed in
+# the database is still found, and fails its seal.
+_OF_SUBJECTS = select(*_RESTRICTION_COLUMNS).where(Restriction.subject_id.in_(bindparam("subjects", expanding=True)))
 _EXCEPTION_COLUMNS = (
     RestrictionException.id,
     RestrictionException.organisation,
@@ -483,9 +481,28 @@ def exception_row(row: Any) -> ExceptionRow:
     return ExceptionRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], mac)
 
 
-def restrictions_of(session: Session, organisation: str, subject_ids: list[str], category: str) -> list[RestrictionRow]:
-    params = {"organisation": organisation, "subjects": subject_ids, "category": category}
-    return [restriction_row(row) for row in fetch_all(session, _OF_SUBJECTS, params)]
+def restrictions_of(session: Session, subject_ids: list[str]) -> list[RestrictionRow]:
+    """Every restriction row on these subjects, whatever its organisation, category or state says."""
+    return [restriction_row(row) for row in fetch_all(session, _OF_SUBJECTS, {"subjects": subject_ids})]
+
+
+def pre_scope_keys_seal(session: Session, key_ids: Sequence[str], case_refs: Sequence[str]) -> bool:
+    """Whether any of these keys seals a field, or a value a change replaced (R28), of a record on these cases."""
+    if not key_ids or not case_refs:
+        return False
+    current = (
+        select(RecordField.record_id)
+        .join(Record, Record.id == RecordField.record_id)
+        .where(RecordField.data_key_id.in_(list(key_ids)), Record.case_ref.in_(list(case_refs)))
+        .limit(1)
+    )
+    kept = (
+        select(RecordFieldVersion.record_id)
+        .join(Record, Record.id == RecordFieldVersion.record_id)
+        .where(RecordFieldVersion.data_key_id.in_(list(key_ids)), Record.case_ref.in_(list(case_refs)))
+        .limit(1)
+    )
+    return session.execute(current).first() is not None or session.execute(kept).first() is not None
 
 
 def exceptions_for(session: Session, restriction_ids: list[int], purpose: str, now: datetime) -> list[ExceptionRow]:

@@ -26,17 +26,17 @@ def counting(
     unsealed: list[RestrictionRow],
 ) -> list[RestrictionRow]:
     """The restrictions on these subjects' data in the category that restrict now: the live ones, and any whose
-    seal fails (``unsealed`` collects those, for an integrity alert) — on every case of the subject, since its case
-    may be what was changed."""
+    seal fails (``unsealed`` collects those, for an integrity alert) — on every case and in every category of the
+    subject, since its case, category or organisation may be what was changed."""
     subjects = sorted(set(subject_ids))
     if not subjects:
         return []
     found: list[RestrictionRow] = []
-    for row in restrictions_of(session, organisation, subjects, category):
+    for row in restrictions_of(session, subjects):
         if not sealed(row):
             unsealed.append(row)
             found.append(replace(row, case_ref=None))
-        elif row.lifted_at is None:
+        elif row.organisation == organisation and row.category == category and row.lifted_at is None:
             found.append(row)
     return found
 

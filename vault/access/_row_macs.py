@@ -31,6 +31,7 @@ _REQUEST = b"kluis.row.subject_request"
 _HOLD = b"kluis.row.legal_hold"
 _RESTRICTION = b"kluis.row.restriction"
 _EXCEPTION = b"kluis.row.restriction_exception"
+_RELEASE = b"kluis.row.medical_release"
 _VERSION = 1
 _WITH_PROCESSOR = 2  # a unit member's message that names the processor they work for
 _U16 = struct.Struct(">H").pack
@@ -171,6 +172,35 @@ def exception_message(
         _when(ended_at),
     )
     return _message(_EXCEPTION, parts)
+
+
+def release_message(
+    organisation: str,
+    request_id: int,
+    subject_id: str,
+    recipient: str,
+    physician_name: str | None,
+    physician_big: str | None,
+    released_by: str,
+    released_at: datetime,
+    record_ids: str,
+    excluded: str,
+) -> bytes:
+    """A copy of the medical file released: on which request, whose, to whom, by whom, when, which records, and what
+    was left out on which ground (the JSON lists as stored)."""
+    parts = (
+        organisation,
+        str(request_id),
+        subject_id,
+        recipient,
+        physician_name or "",
+        physician_big or "",
+        released_by,
+        _when(released_at),
+        record_ids,
+        excluded,
+    )
+    return _message(_RELEASE, parts)
 
 
 class RowMacs:

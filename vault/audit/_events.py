@@ -87,6 +87,7 @@ class Reason(StrEnum):
     NO_PROCESSING_AGREEMENT = "no_processing_agreement"  # a processor's token, and no live agreement (R47)
     OUTSIDE_PROCESSING_AGREEMENT = "outside_processing_agreement"  # a role the processor's agreement does not cover
     ERASED_KEY_RESTORED = "erased_key_restored"  # a key an erasure destroyed was back in the database: destroyed again
+    EXCLUDED = "excluded"  # decided, and left out of a copy of the medical file on its ground (R27)
     PROFESSIONAL_OPINION = "professional_opinion"  # an adviser's opinion is not overwritten (R28)
     RESTRICTED = "restricted"  # the subject's data are restricted, and no exception covers the purpose (R30)
     RESTRICTION_EXCEPTION = "restriction_exception"  # restricted data processed under a named exception (R30)

@@ -178,6 +178,11 @@ def field_versions(session: Session, record_id: str) -> list[FieldVersion]:
     return [FieldVersion(r[0], r[1], r[2], bytes(r[3]), r[4], r[5], r[6]) for r in session.execute(query)]
 
 
+def lock_record(session: Session, record_id: str) -> None:
+    """The record's row, locked for this transaction (PostgreSQL; SQLite's writers are serial already)."""
+    session.execute(select(Record.id).where(Record.id == record_id).with_for_update())
+
+
 def statement_names(session: Session, record_id: str, prefix: str) -> list[str]:
     """The names of the record's fields that begin with ``prefix`` (the subject's statements)."""
     query = select(RecordField.name).where(

@@ -191,6 +191,7 @@ class RecordService:
         """Append the subject's own statement to a record (R28), as its next ``subject_statement_N`` field: shown
         with the record to whoever may read it, never replacing anything (an adviser's opinion included)."""
         record, reference = _find(work, record_id, EventType.RECORD_STATEMENT, purpose, request)
+        repository.lock_record(work.session, record.id)  # two statements at once: the second takes the next number
         taken = repository.statement_names(work.session, record.id, STATEMENT_PREFIX)
         numbers = [
             int(name.removeprefix(STATEMENT_PREFIX)) for name in taken if name[len(STATEMENT_PREFIX) :].isdigit()

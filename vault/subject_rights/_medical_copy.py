@@ -56,27 +56,29 @@ class MedicalCopies:
             if not held or set(chosen) - {r.record_id for r in held}:
                 problem = NotFound("no such health record of this subject")
                 work.refuse(EventType.MEDICAL_COPY, about, Reason.NOT_FOUND, problem, purpose=_PURPOSE)
-            excluded: list[tuple[SubjectRecord, ExclusionGround]] = []
-            wanted: list[SubjectRecord] = []
-            for record in held:
-                if record.record_id in chosen:
-                    excluded.append((record, chosen[record.record_id]))
-                elif record.kind in WORK_NOTE_KINDS and not order.include_work_notes:
-                    excluded.append((record, ExclusionGround.WORK_NOTE))
-                else:
-                    wanted.append(record)
+            # Every record is decided, the ones to leave out too: whether this adviser may release it decides whether
+            # the exclusion is theirs to make (another adviser's case is theirs), and an all-excluded copy still
+            # rests on a decision.
             where = f"{link.target};recipient:{order.recipient.value}"
             grants = work.authorize_each(
                 EventType.MEDICAL_COPY,
                 Action.RELEASE,
-                [(_PURPOSE, Target(Category.HEALTH, _about(record, link.subject_id, where))) for record in wanted],
+                [(_PURPOSE, Target(Category.HEALTH, _about(record, link.subject_id, where))) for record in held],
             )
-            if wanted and not any(grants):
+            if not any(grants):
                 work.refuse(EventType.MEDICAL_COPY, about, Reason.POLICY, AccessDenied("not allowed to release"))
+            excluded: list[tuple[SubjectRecord, ExclusionGround]] = []
             copied: list[CopiedRecord] = []
-            for record, grant in zip(wanted, grants, strict=True):
+            for record, grant in zip(held, grants, strict=True):
                 if grant is None:  # another adviser's case: theirs to release
                     excluded.append((record, ExclusionGround.OUTSIDE_ADVISERS_CASES))
+                    continue
+                ground = chosen.get(record.record_id)
+                if ground is None and record.kind in WORK_NOTE_KINDS and not order.include_work_notes:
+                    ground = ExclusionGround.WORK_NOTE
+                if ground is not None:
+                    grant.note_reason(Reason.EXCLUDED)  # decided, and left out: nothing opened
+                    excluded.append((record, ground))
                     continue
                 grant.answers_request(link.request_id)
                 values = self._records.open_in(work, grant, record.record_id)
@@ -93,22 +95,21 @@ class MedicalCopies:
                         fields=values,
                     )
                 )
+            sealing = next(grant for grant in grants if grant is not None)
             physician = order.physician
-            repository.add_release(
-                work.session,
-                {
-                    "organisation": work.actor.organisation,
-                    "request_id": link.request_id,
-                    "subject_id": link.subject_id,
-                    "recipient": order.recipient.value,
-                    "physician_name": None if physician is None else physician.name,
-                    "physician_big": None if physician is None else physician.big_number,
-                    "released_by": work.actor.user,
-                    "released_at": work.now,
-                    "record_ids": json.dumps([c.record_id for c in copied]),
-                    "excluded": json.dumps([{"record_id": r.record_id, "ground": g.value} for r, g in excluded]),
-                },
-            )
+            release = {
+                "request_id": link.request_id,
+                "subject_id": link.subject_id,
+                "recipient": order.recipient.value,
+                "physician_name": None if physician is None else physician.name,
+                "physician_big": None if physician is None else physician.big_number,
+                "released_by": work.actor.user,
+                "released_at": work.now,
+                "record_ids": json.dumps([c.record_id for c in copied]),
+                "excluded": json.dumps([{"record_id": r.record_id, "ground": g.value} for r, g in excluded]),
+            }
+            mac = work.release_mac(sealing, release)
+            repository.add_release(work.session, {**release, "organisation": work.actor.organisation, "mac": mac})
             return MedicalCopy(
                 format=COPY_FORMAT,
                 organisation=work.actor.organisation,
@@ -128,9 +129,9 @@ class MedicalCopies:
         return self._guard.run(actor, operation)
 
 
-def release_view(row: MedicalRelease) -> ReleaseView:
+def release_view(row: MedicalRelease, sealed: bool) -> ReleaseView:
     """A release as the privacy officer and the access report see it: to whom, when, by whom, how many records,
-    what was left out on which ground; never the content."""
+    what was left out on which ground; never the content. ``sealed``: whether the row is as Kluis wrote it."""
     physician = None if row.physician_name is None else Physician(name=row.physician_name, big_number=row.physician_big)
     return ReleaseView(
         release_id=row.id,
@@ -141,6 +142,7 @@ def release_view(row: MedicalRelease) -> ReleaseView:
         released_at=row.released_at,
         records_released=len(json.loads(row.record_ids)),
         excluded=[{"record_id": e["record_id"], "ground": e["ground"]} for e in json.loads(row.excluded)],
+        sealed=sealed,
     )
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from vault.access import AccessGuard, Work
 from vault.actor import Actor
 from vault.audit import About, EventType, Reason
-from vault.errors import Conflict, NotFound
+from vault.errors import AccessDenied, Conflict, NotFound
 from vault.records import RecordService, RecordView, RequestLink
 from vault.subject_rights import _repository as repository
-from vault.vocabulary import Purpose, RequestKind
+from vault.vocabulary import DATA_ROLES, Purpose, RequestKind
 
 _CARRIED_OUT = frozenset({RequestKind.RECTIFICATION, RequestKind.COMPLETION})
 
@@ -56,7 +56,11 @@ def carried_out(
     work: Work, request_id: int, event_type: EventType, purpose: Purpose, kinds: frozenset[RequestKind]
 ) -> RequestLink:
     """The subject's request this operation carries out, if it may: identified, open, sealed and of one of
-    ``kinds``; refused otherwise (audited, before any decision, the request named)."""
+    ``kinds``; refused otherwise (audited, before any decision, the request named). Only a data role of the unit
+    learns anything about a request this way: anyone else is refused alike whatever the request is."""
+    if not set(work.actor.known_roles()) & DATA_ROLES:
+        about = About(object_type="record", target=f"subject_request:{request_id}")
+        work.refuse(event_type, about, Reason.POLICY, AccessDenied("not allowed"), purpose=purpose)
     row = repository.request(work.session, work.actor.organisation, request_id)
     about = About(object_type="record", target=f"subject_request:{request_id}")
     if row is None:

@@ -368,3 +368,4 @@ class ReleaseView(BaseModel):
     released_at: datetime
     records_released: int
     excluded: list[dict[str, str]]  # {"record_id", "ground"}
+    sealed: bool = True  # False: the row was changed outside Kluis (an integrity alert was raised); not to be trusted

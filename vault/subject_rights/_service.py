@@ -247,7 +247,11 @@ class SubjectRights:
                 names=names,
                 other_holders=self._other_holders,
                 legal_bases=self._legal_bases,
-                releases=[release_view(r) for r in repository.releases(work.session, org, subject_id=row.subject_id)],
+                releases=[  # what the subject is told rests on what Kluis wrote: a changed row is left out
+                    release_view(r, True)
+                    for r in repository.releases(work.session, org, subject_id=row.subject_id)
+                    if work.release_sealed(r)
+                ],
             )
 
         return self._guard.run(actor, operation)
@@ -263,7 +267,7 @@ class SubjectRights:
             about = About(subject=row.subject_id, target=f"subject_request:{row.id}")
             work.authorize(EventType.REQUEST_LIST, Action.READ, _PURPOSE, _requests(about))
             found = repository.releases(work.session, work.actor.organisation, request_id=row.id)
-            return [release_view(r) for r in found]
+            return [release_view(r, work.release_sealed(r)) for r in found]
 
         return self._guard.run(actor, operation)
 
@@ -356,8 +360,9 @@ class SubjectRights:
             if whole is not None:
                 return _defer(work, grant, row, HoldGround(whole.ground))
             held_cases = frozenset(hold.case_ref for hold in holds if hold.case_ref is not None)
-            if held_cases and work.has_pre_scope_keys(row.subject_id, category):
+            if held_cases and work.pre_scope_keys_hold(row.subject_id, category, sorted(held_cases)):
                 # a key from before the per-case scope seals the held case too: nothing is erased until it is migrated
+                # (or, for values changes replaced, the hold is lifted)
                 return _defer(work, grant, row, HoldGround(holds[0].ground))
             key_ids, kek_version = grant.erase_subject_keys(except_cases=held_cases)
             receipt = _receipt(work, row, category, key_ids, held_cases, kek_version)
