@@ -30,7 +30,14 @@ from vault.errors import (
     Restricted,
     VaultError,
 )
-from vault.identifiers import ORGANISATION_PATTERN, USER_ID_PATTERN, Moment, organisation_problem
+from vault.identifiers import (
+    ORGANISATION_PATTERN,
+    USER_ID_PATTERN,
+    Moment,
+    looks_like_bsn,
+    organisation_problem,
+    without_bsn,
+)
 from vault.keys import read_public_key
 from vault.keys.service import CategoryKeyStatus, Migration, Rotation
 from vault.processors import AgreementView, NewAgreement
@@ -199,10 +206,12 @@ __all__ = [
     "grant_service_role",
     "import_lines",
     "initialise",
+    "looks_like_bsn",
     "new_ed25519_jwk",
     "open_vault",
     "organisation_problem",
     "read_public_key",
     "receipt_signed",
     "verify_export",
+    "without_bsn",
 ]

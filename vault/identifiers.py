@@ -27,6 +27,14 @@ def looks_like_bsn(text: str) -> bool:
     return any(bsn.is_valid(m) for m in re.findall(r"(?<!\d)\d{9}(?!\d)", text))
 
 
+def without_bsn(value: str) -> str:
+    """The value, for a pydantic validator, if it holds no BSN (R33: a BSN never becomes an identifier, a token,
+    an audit entry or clear-text metadata); ValueError otherwise, whose message does not echo it."""
+    if looks_like_bsn(value):
+        raise ValueError("must not contain a BSN (citizen service number)")
+    return value
+
+
 def user_id_problem(value: str) -> str | None:
     if not _USER.fullmatch(value) or looks_like_bsn(value):
         return "a user id is an identifier: letters, digits and . _ @ -, never a BSN"

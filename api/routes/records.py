@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor, VaultDep
-from api.routes._params import CaseRef, PurposeQuery
+from api.routes._params import CaseQuery, CaseRef, PurposeQuery
 from api.routes._render import as_json
 from api.schemas import (
     RecordCreated,
@@ -78,6 +76,6 @@ def resolve_reference(
     purpose: PurposeQuery,
     actor: CurrentActor,
     vault: VaultDep,
-    case_ref: Annotated[str | None, Query(max_length=128)] = None,
+    case_ref: CaseQuery = None,
 ) -> Response:
     return render(vault.records.resolve(actor, reference, purpose, case_ref))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-from vault import MAX_VALUE_CHARS
+from vault import MAX_VALUE_CHARS, without_bsn
 
 Value = Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS)]
-Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$"), AfterValidator(without_bsn)]
 
 
 class Strict(BaseModel):

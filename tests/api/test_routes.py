@@ -248,6 +248,50 @@ def test_bad_case_reference_in_the_path_is_a_422_not_a_crash(world: World, case_
     assert "111222333" not in response.text
 
 
+BSN = "123456782"  # passes the 11-test (fictional)
+_RECORD = {
+    "subject_ref": "CUST-1",
+    "category": "health",
+    "kind": "report",
+    "source": "test",
+    "purpose": "claim_assessment",
+    "fields": {"value": "x"},
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body"),
+    [
+        ("claims_handler", "get", f"/v1/cases/{BSN}?purpose=claim_assessment", None),
+        ("claims_handler", "post", f"/v1/cases/{BSN}/close", None),
+        ("claims_handler", "get", f"/v1/references/ref_x?purpose=claim_assessment&case_ref={BSN}", None),
+        ("medical_adviser", "post", f"/v1/cases/CASE-{BSN}/assignments", {"user": "x", "role": "medical_staff"}),
+        ("medical_adviser", "post", "/v1/cases/CASE-A/records", {**_RECORD, "fields": {"bsn": "x"}}),
+        ("medical_adviser", "post", "/v1/cases/CASE-A/records", {**_RECORD, "fields": {"partner_bsn": "x"}}),
+        ("medical_adviser", "post", "/v1/cases/CASE-A/records", {**_RECORD, "source": f"letter about {BSN}"}),
+        ("medical_adviser", "post", "/v1/cases/CASE-A/records", {**_RECORD, "kind": f"k{BSN}"}),
+        ("security_officer", "get", f"/v1/audit/events?subject={BSN}", None),
+        ("security_officer", "get", f"/v1/audit/events?case_ref=C-{BSN}", None),
+    ],
+)
+def test_a_bsn_typed_into_a_path_filter_field_name_or_clear_text_is_refused_and_never_recorded(
+    world: World, role: str, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    """Issue 11's finding, tried as a user would, with a number that passes the 11-test (R33)."""
+    headers = world.auth(f"{role}-a", role)
+    response = getattr(world.client, method)(path, headers=headers, **({} if body is None else {"json": body}))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json" and BSN not in response.text
+    with world.kluis.sessions() as session:
+        found = session.scalar(
+            sa.text("SELECT count(*) FROM audit_events WHERE position(:bsn in convert_from(body, 'UTF8')) > 0")
+            if world.kluis.engine.dialect.name == "postgresql"
+            else sa.text("SELECT count(*) FROM audit_events WHERE instr(CAST(body AS TEXT), :bsn) > 0"),
+            {"bsn": BSN},
+        )
+    assert found == 0
+
+
 def test_oversized_body_is_refused_with_413(world: World) -> None:
     headers = world.auth("medical_adviser-a", "medical_adviser")
     response = world.client.post(

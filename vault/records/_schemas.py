@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from vault.identifiers import looks_like_bsn
+from vault.identifiers import without_bsn
 from vault.vocabulary import Category, Purpose
 
 _NAME = r"^[a-z][a-z0-9_]{0,63}$"
-FieldName = Annotated[str, StringConstraints(pattern=_NAME)]
+# R33: no field holds a BSN unless a legal basis is configured for it (issue 11), so none is named for one yet.
+_BSN_NAME = re.compile(r"(^|_)(bsn|burgerservicenummer|sofi|sofinummer|citizen_service_number)(_|$)")
+
+
+def _not_a_bsn_field(name: str) -> str:
+    if _BSN_NAME.search(name):
+        raise ValueError("no field holds a BSN unless a legal basis is configured for it (R33)")
+    return name
+
+
+FieldName = Annotated[str, StringConstraints(pattern=_NAME), AfterValidator(_not_a_bsn_field)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/-]+$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(without_bsn)]  # in clear text
 MAX_FIELDS = 64
 MAX_VALUE_CHARS = 256 * 1024
 # The subject's own statements on a record (R28): subject_statement_1, _2, ...; appended, never set or replaced.
@@ -32,7 +43,7 @@ class NewRecord(BaseModel):
     subject_ref: Ref
     case_ref: Ref
     category: Category
-    kind: Annotated[str, StringConstraints(pattern=_NAME)]
+    kind: Annotated[str, StringConstraints(pattern=_NAME), AfterValidator(without_bsn)]
     fields: dict[FieldName, Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS)]] = Field(
         min_length=1, max_length=MAX_FIELDS
     )
@@ -41,11 +52,8 @@ class NewRecord(BaseModel):
 
     @field_validator("subject_ref", "case_ref")
     @classmethod
-    def _no_bsn(cls, value: str) -> str:
-        # R33: a BSN never becomes an identifier, a token or an audit entry.
-        if looks_like_bsn(value):
-            raise ValueError("must not contain a BSN (citizen service number)")
-        return value
+    def _identifiers(cls, value: str) -> str:
+        return without_bsn(value)
 
 
 @dataclass(frozen=True, slots=True)

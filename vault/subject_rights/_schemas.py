@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from vault.errors import InvalidInput
-from vault.identifiers import Moment, Reference, looks_like_bsn
+from vault.identifiers import Moment, Reference, without_bsn
 from vault.records import Ref
 from vault.vocabulary import (
     Category,
@@ -39,13 +39,7 @@ from vault.vocabulary import (
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 
-def _customer_number(value: str) -> str:
-    if looks_like_bsn(value):  # R33: a BSN is never an identifier here
-        raise ValueError("must not contain a BSN (citizen service number)")
-    return value
-
-
-CustomerNumber = Annotated[Ref, AfterValidator(_customer_number)]
+CustomerNumber = Annotated[Ref, AfterValidator(without_bsn)]  # R33: a BSN is never an identifier here
 _CUSTOMER = TypeAdapter(CustomerNumber)
 
 
@@ -76,9 +70,7 @@ class Identity(BaseModel):
     @field_validator("reference")
     @classmethod
     def _no_bsn(cls, value: str) -> str:
-        if looks_like_bsn(value):
-            raise ValueError("must not contain a BSN (citizen service number)")
-        return value
+        return without_bsn(value)
 
 
 class NewRequest(BaseModel):
@@ -96,9 +88,7 @@ class NewRequest(BaseModel):
     @field_validator("subject_ref")
     @classmethod
     def _no_bsn(cls, value: str) -> str:
-        if looks_like_bsn(value):  # R33: a BSN is never an identifier here
-            raise ValueError("must not contain a BSN (citizen service number)")
-        return value
+        return without_bsn(value)  # R33: a BSN is never an identifier here
 
 
 class Extension(BaseModel):
@@ -149,9 +139,7 @@ class NewHold(BaseModel):
     @field_validator("reference")
     @classmethod
     def _no_bsn(cls, value: str | None) -> str | None:
-        if value is not None and looks_like_bsn(value):
-            raise ValueError("must not contain a BSN (citizen service number)")
-        return value
+        return None if value is None else without_bsn(value)
 
 
 class HoldView(BaseModel):
@@ -196,13 +184,7 @@ class ErasureResult(BaseModel):
     deferred_ground: HoldGround | None = None
 
 
-def _no_bsn_reference(value: str) -> str:
-    if looks_like_bsn(value):
-        raise ValueError("must not contain a BSN (citizen service number)")
-    return value
-
-
-SafeReference = Annotated[Reference, AfterValidator(_no_bsn_reference)]
+SafeReference = Annotated[Reference, AfterValidator(without_bsn)]
 
 
 class NewRestriction(BaseModel):
@@ -285,9 +267,7 @@ class Physician(BaseModel):
     @field_validator("name")
     @classmethod
     def _no_bsn(cls, value: str) -> str:
-        if looks_like_bsn(value):
-            raise ValueError("must not contain a BSN (citizen service number)")
-        return value
+        return without_bsn(value)
 
 
 class Exclusion(BaseModel):
