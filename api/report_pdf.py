@@ -1,6 +1,6 @@
-"""The access report as a PDF a person can be sent, in Dutch or English (DOMAIN R25, R26): the vault's
-SubjectReport rendered through one Jinja2 template (autoescaped) by WeasyPrint. Rendering fetches nothing: no
-network, no file, whatever a record's metadata says."""
+"""The access report and a copy of the medical file as PDFs a person can be sent, in Dutch or English (DOMAIN
+R25-R27): the vault's SubjectReport or MedicalCopy rendered through a Jinja2 template (autoescaped) by WeasyPrint.
+Rendering fetches nothing: no network, no file, whatever a record says."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from vault import SubjectReport
+from vault import MedicalCopy, SubjectReport
 
 Language = Literal["nl", "en"]
 _LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -74,6 +74,12 @@ TEXT: dict[str, dict[str, Any]] = {
         "advice": "advies in niet-medische termen",
         "medical_copy": "een kopie van uw medisch dossier, via de medisch adviseur (aantal stukken)",
         "excluded": "Niet in de kopie opgenomen",
+        "copy_title": "Kopie van uw medisch dossier",
+        "copy_intro": "Deze kopie verstrekt de medisch adviseur op uw verzoek om inzage (artikel 15 AVG). Wat niet is "
+        "opgenomen, staat onderaan, met de reden.",
+        "copy_for": "Bestemd voor",
+        "released_by": "Verstrekt door de medisch adviseur",
+        "copy_empty": "Er zijn geen stukken in deze kopie opgenomen.",
         "grounds": {
             "work_note": "werkaantekening van de medisch adviseur",
             "third_party": "gegevens over een ander",
@@ -143,6 +149,12 @@ TEXT: dict[str, dict[str, Any]] = {
         "advice": "advice in non-medical terms",
         "medical_copy": "a copy of your medical file, through the medical adviser (number of records)",
         "excluded": "Left out of the copy",
+        "copy_title": "Copy of your medical file",
+        "copy_intro": "The medical adviser provides this copy on your request for access (article 15 GDPR). What is "
+        "left out is listed at the end, with the reason.",
+        "copy_for": "For",
+        "released_by": "Provided by the medical adviser",
+        "copy_empty": "No records are included in this copy.",
         "grounds": {
             "work_note": "the medical adviser's working note",
             "third_party": "data about someone else",
@@ -201,8 +213,23 @@ def report_pdf(report: SubjectReport, language: Language) -> bytes:
     return pdf
 
 
+def copy_html(copy: MedicalCopy, language: Language) -> str:
+    text = TEXT[language]
+    return _TEMPLATES.get_template("medical_copy.html").render(
+        copy=copy, t=text, language=language, when=_when, day=_day
+    )
+
+
+def copy_pdf(copy: MedicalCopy, language: Language) -> bytes:
+    """The copy as a letter the medical adviser sends (to the subject, or the physician they named)."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=copy_html(copy, language), url_fetcher=_fetch_nothing).write_pdf()
+    return pdf
+
+
 def _fetch_nothing(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-    raise ValueError("a subject report loads nothing from outside")
+    raise ValueError("a letter to the subject loads nothing from outside")
 
 
 def _when(moment: datetime) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api.deps import CurrentActor, VaultDep
-from api.report_pdf import report_pdf
+from api.report_pdf import copy_pdf, report_pdf
 from api.schemas._common import Strict
 from vault import (
     Category,
@@ -121,6 +121,20 @@ def release_copy(request_id: RequestId, body: CopyOrder, actor: CurrentActor, va
     they named (R27), each exclusion listed with its ground. The content is in this response only: the adviser
     sends it."""
     return vault.copies.release(actor, request_id, body)
+
+
+@router.post("/v1/subject-requests/{request_id}/medical-copy.pdf", response_class=Response)
+def release_copy_as_pdf(
+    request_id: RequestId,
+    body: CopyOrder,
+    actor: CurrentActor,
+    vault: VaultDep,
+    language: Literal["nl", "en"] = "nl",
+) -> Response:
+    """The same release, as a letter the adviser sends, in Dutch or English."""
+    found = vault.copies.release(actor, request_id, body)
+    headers = {"Content-Disposition": f'attachment; filename="medical-copy-{request_id}-{language}.pdf"'}
+    return Response(copy_pdf(found, language), media_type="application/pdf", headers=headers)
 
 
 @router.get("/v1/subject-requests/{request_id}/medical-releases", response_model=list[ReleaseView])

@@ -10,8 +10,8 @@ from typing import Literal
 import pypdfium2 as pdfium
 import pytest
 
-from api.report_pdf import report_html, report_pdf
-from vault import Category, CopyRecipient, ReleaseView, SubjectReport
+from api.report_pdf import copy_html, copy_pdf, report_html, report_pdf
+from vault import Category, CopyRecipient, MedicalCopy, ReleaseView, SubjectReport
 from vault.records import SubjectRecord
 from vault.subject_rights._report import build
 
@@ -119,3 +119,50 @@ def test_a_released_copy_and_its_exclusions_are_in_the_letter(language: Literal[
     text = " ".join(_text(report_pdf(_report(releases=[release]), language)).split())
     for line in lines:
         assert line in text
+
+
+def _copy(value: str = "CANARY-summary\nsecond line") -> MedicalCopy:
+    return MedicalCopy.model_validate(
+        {
+            "format": "kluis.medical-copy.v1",
+            "organisation": "insurer-a",
+            "subject": "subj-1",
+            "request_id": 4,
+            "recipient": "physician",
+            "physician": {"name": "Dr. K. Bakker", "big_number": "49012345601"},
+            "released_by": "dr.jansen",
+            "released_at": NOW,
+            "records": [
+                {
+                    "record_id": "rec-1",
+                    "case_ref": "CLAIM-1",
+                    "kind": "medical_report",
+                    "origin": "GP under consent C-17",
+                    "created_at": NOW,
+                    "fields": {"summary": value},
+                }
+            ],
+            "excluded": [{"record_id": "rec-2", "case_ref": "CLAIM-1", "kind": "work_note", "ground": "work_note"}],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "lines"),
+    [
+        ("nl", ["Kopie van uw medisch dossier", "Dr. K. Bakker (BIG 49012345601)", "werkaantekening"]),
+        ("en", ["Copy of your medical file", "Dr. K. Bakker (BIG 49012345601)", "working note"]),
+    ],
+)
+def test_a_copy_of_the_medical_file_renders_as_a_letter(language: Literal["nl", "en"], lines: list[str]) -> None:
+    pdf = copy_pdf(_copy(), language)
+    text = " ".join(_text(pdf).split())
+    for line in [*lines, "CANARY-summary", "second line", "GP under consent C-17"]:
+        assert line in text
+    page = pdfium.PdfDocument(pdf)[0].render(scale=1).to_pil().convert("L")
+    assert sum(1 for value in page.tobytes() if value < 128) > 2000  # drawn, not blank
+
+
+def test_a_copy_escapes_what_a_record_says() -> None:
+    html = copy_html(_copy('<script>alert(1)</script><img src="http://127.0.0.1:9/x.png">'), "en")
+    assert "<script>" not in html and "&lt;script&gt;" in html

@@ -319,3 +319,6 @@ def test_the_adviser_releases_a_copy_over_http_and_the_privacy_officer_sees_only
     assert "CANARY" not in listed.text
     pdf = client.get(f"/v1/subject-requests/{request_id}/report.pdf?language=en", headers=privacy)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    letter = client.post(path.replace("medical-copy", "medical-copy.pdf") + "?language=en", headers=adviser, json=order)
+    assert letter.status_code == 200 and letter.headers["content-type"] == "application/pdf"
+    assert letter.content.startswith(b"%PDF-") and letter.headers["cache-control"] == "no-store"
