@@ -347,3 +347,12 @@ def test_a_restriction_moved_to_another_category_or_organisation_still_restricts
     with pytest.raises(Restricted):
         _read(timed, held["one-c1"])
     assert ("integrity.alert", "mac_invalid") in {(e["event_type"], e["reason"]) for e in _events(timed, 2)}
+
+
+def test_the_access_report_lists_restricted_records_as_restricted(timed: Harness, held: dict[str, str]) -> None:
+    _restrict(timed, case="C-1")
+    access = _request(timed, RequestKind.ACCESS)
+    report = timed.vault.subjects.report(PRIVACY, access)
+    status = {r.record_id: r.status for c in report.categories for r in c.records}
+    assert status[held["one-c1"]] == "restricted" and status[held["one-c2"]] == "active"
+    assert status[held["one-criminal"]] == "active"

@@ -22,12 +22,13 @@ from vault.records._schemas import (
     RequestLink,
     Text,
 )
-from vault.records._service import RecordService
+from vault.records._service import RESTRICTED, RecordService
 
 __all__ = [
     "MAX_FIELDS",
     "MAX_VALUE_CHARS",
     "PROFESSIONAL_OPINION_KINDS",
+    "RESTRICTED",
     "STATEMENT_PREFIX",
     "BatchResult",
     "CreatedRecord",

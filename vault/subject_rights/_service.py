@@ -26,7 +26,7 @@ from vault.config import OtherHolder
 from vault.crypto import verify_signature
 from vault.errors import Conflict, InvalidInput, NotFound
 from vault.models import Erasure, LegalHold, SubjectRequest
-from vault.records import RecordService
+from vault.records import RESTRICTED, RecordService, SubjectRecord
 from vault.subject_rights import _deadlines as deadlines
 from vault.subject_rights import _repository as repository
 from vault.subject_rights._medical_copy import release_view
@@ -231,7 +231,7 @@ class SubjectRights:
                 grant.withdraw(Reason.POLICY, InvalidInput("a report answers an access or portability request"))
             if names is not None:
                 grant.note_reason(Reason.NAMES_DISCLOSED)
-            records = self._records.subject_records(work, row.subject_id)
+            records = _marked_restricted(work, row.subject_id, self._records.subject_records(work, row.subject_id))
             cases = sorted({record.case_ref for record in records})
             org = work.actor.organisation
             # the history up to this report; the report's own event follows it in the log
@@ -419,6 +419,19 @@ class SubjectRights:
         elif row.status not in repository.OPEN:
             grant.withdraw(Reason.TOO_LATE, Conflict(f"the request is {row.status}"))
         return row, grant
+
+
+def _marked_restricted(work: Work, subject_id: str, records: list[SubjectRecord]) -> list[SubjectRecord]:
+    """The records, those under a restriction of the subject's data (R30) with the status ``restricted``."""
+    marked: list[SubjectRecord] = []
+    for category in Category:
+        rows = work.restrictions_on([subject_id], category)
+        marked += [
+            r._replace(status=RESTRICTED) if any(row.covers(r.case_ref) for row in rows) else r
+            for r in records
+            if r.category == category.value
+        ]
+    return sorted(marked, key=lambda r: (r.created_at, r.record_id))
 
 
 def require_sealed(work: Work, grant: Grant, row: SubjectRequest) -> None:
