@@ -117,6 +117,7 @@ class Work:
         self.now = guard.clock.now()
         self._policy = policy
         self._pending: list[_Pending] = []
+        self._alerted: set[str] = set()  # one integrity alert per changed row per unit, however often it is read
         # The requester as the unit register confirms them (vault/access/_standing.py): every decision and event
         # of this unit uses these roles and this responsible user, never the token's word alone.
         found = standing(session, actor, self.now, self.member_sealed, guard.multi_factor_roles, self.agreement_sealed)
@@ -238,6 +239,9 @@ class Work:
         return self._guard._row_macs.sign(message)
 
     def _alert(self, object_type: str, target: str, case_ref: str | None = None) -> None:
+        if target in self._alerted:
+            return
+        self._alerted.add(target)
         about = About(object_type=object_type, case_ref=case_ref, target=target)
         self._pending.append(_Pending(EventType.INTEGRITY_ALERT, "denied", about, None, None, Reason.MAC_INVALID))
 
