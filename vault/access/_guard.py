@@ -118,6 +118,7 @@ class Work:
         self._policy = policy
         self._pending: list[_Pending] = []
         self._alerted: set[str] = set()  # one integrity alert per changed row per unit, however often it is read
+        self._restrictions: dict[tuple[tuple[str, ...], Category], list[RestrictionRow]] = {}
         # The requester as the unit register confirms them (vault/access/_standing.py): every decision and event
         # of this unit uses these roles and this responsible user, never the token's word alone.
         found = standing(session, actor, self.now, self.member_sealed, guard.multi_factor_roles, self.agreement_sealed)
@@ -590,13 +591,18 @@ class Work:
     # -- restriction of processing (art. 18, R30; vault/access/_restrictions.py) ----------------------------------
     def restrictions_on(self, subject_ids: Sequence[str], category: Category) -> list[RestrictionRow]:
         """The restrictions that restrict these subjects' data in the category now (a row whose seal fails
-        counts, and raises an integrity alert)."""
+        counts, and raises an integrity alert). A read-only unit looks each up once (a history opens several
+        versions of one record); a unit that writes may change them, so it reads them each time."""
+        key = (tuple(sorted(set(subject_ids))), category)
+        if self.reads_only and key in self._restrictions:
+            return self._restrictions[key]
         unsealed: list[RestrictionRow] = []
         found = restrictions_counting(
             self.session, self.actor.organisation, subject_ids, category.value, self.restriction_sealed, unsealed
         )
         for row in unsealed:
             self._alert("restriction", f"restriction:{row.id}", row.case_ref)
+        self._restrictions[key] = found
         return found
 
     def restricted(self, subject_id: str, category: Category, case_ref: str) -> bool:
