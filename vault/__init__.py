@@ -57,6 +57,9 @@ from vault.records import (
     Text,
     import_lines,
 )
+from vault.retention import RetentionSchedule
+from vault.retention import period as retention_period
+from vault.retention._schemas import RetentionItem, RetentionOutcome, RetentionReport
 from vault.subject_rights import (
     CopyOrder,
     Decision,
@@ -100,6 +103,9 @@ from vault.vocabulary import (
     RequestStatus,
     Resource,
     RestrictionGround,
+    RetentionClass,
+    RetentionDeferral,
+    RetentionStart,
     ReviewOutcome,
     Role,
 )
@@ -191,6 +197,13 @@ __all__ = [
     "Restricted",
     "RestrictionGround",
     "RestrictionView",
+    "RetentionClass",
+    "RetentionDeferral",
+    "RetentionItem",
+    "RetentionOutcome",
+    "RetentionReport",
+    "RetentionSchedule",
+    "RetentionStart",
     "ReviewOutcome",
     "Role",
     "Rotation",
@@ -212,6 +225,7 @@ __all__ = [
     "organisation_problem",
     "read_public_key",
     "receipt_signed",
+    "retention_period",
     "verify_export",
     "without_bsn",
 ]

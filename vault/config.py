@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vault.identifiers import organisation_problem
-from vault.vocabulary import DATA_ROLES, Role
+from vault.vocabulary import DATA_ROLES, Category, RetentionClass, RetentionStart, Role
+
+RecordKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+# R42: audit events are kept at least five years from writing; configurable upward only.
+MIN_AUDIT_RETENTION_YEARS = 5
 
 
 class OtherHolder(BaseModel):
@@ -21,6 +25,51 @@ class OtherHolder(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     holds: str = Field(min_length=1, max_length=500)  # e.g. "your health insurance claims"
     where_to_ask: str = Field(min_length=1, max_length=500)  # an address, a form's URL
+
+
+class RetentionRule(BaseModel):
+    """How long one retention class of a category is kept, from when, why, and which kinds of record belong to it
+    (DOMAIN R36). ``case_file`` holds every kind no other rule of its category names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: Category
+    retention_class: RetentionClass
+    years: int = Field(default=0, ge=0, le=100)
+    months: int = Field(default=0, ge=0, le=1200)
+    counted_from: RetentionStart = RetentionStart.CASE_CLOSURE
+    kinds: list[RecordKind] = Field(default_factory=list, max_length=200)
+    basis: str = Field(min_length=1, max_length=300)  # why this period: stated in the processing register
+
+    @model_validator(mode="after")
+    def _a_period(self) -> Self:
+        if self.years * 12 + self.months < 1:
+            raise ValueError("a retention period is at least one month")
+        if self.retention_class is not RetentionClass.CASE_FILE and not self.kinds:
+            raise ValueError(f"the {self.retention_class.value} rule names the kinds of record it keeps")
+        return self
+
+    @property
+    def total_months(self) -> int:
+        return self.years * 12 + self.months
+
+
+DEFAULT_RETENTION_RULES = (
+    RetentionRule(
+        category=Category.HEALTH,
+        retention_class=RetentionClass.CASE_FILE,
+        years=7,
+        basis="the 3-year limitation of a claim under an insurance contract (BW 7:942) from when the claim was "
+        "known, plus a margin for its settlement and for complaints (Kifid)",
+    ),
+    RetentionRule(
+        category=Category.CRIMINAL,
+        retention_class=RetentionClass.CASE_FILE,
+        years=8,
+        basis="the longest registration of an incident under the Protocol Incidentenwaarschuwingssysteem "
+        "Financiele Instellingen (8 years)",
+    ),
+)
 
 
 class Settings(BaseSettings):
@@ -109,6 +158,17 @@ class Settings(BaseSettings):
         description='the legal basis an access report states, per "category" or "category:purpose" (JSON object); '
         "overrides the defaults in vault/subject_rights/_report.py",
     )
+    retention_rules: list[RetentionRule] = Field(
+        default_factory=lambda: list(DEFAULT_RETENTION_RULES),
+        description="retention per category and class (JSON list of {category, retention_class, years, months, "
+        "counted_from, kinds, basis}); each category keeps a case_file rule (R36)",
+    )
+    audit_retention_years: int = Field(
+        default=MIN_AUDIT_RETENTION_YEARS,
+        ge=MIN_AUDIT_RETENTION_YEARS,
+        le=100,
+        description="audit events are kept this long from writing: never below 5 years (R42)",
+    )
     dev_mode: bool = Field(default=False, description="trust a local dev token key; never in production")
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     policy_refresh_seconds: float = Field(default=2.0, gt=0, le=5.0)
@@ -134,6 +194,20 @@ class Settings(BaseSettings):
             if problem is not None:
                 raise ValueError(f"KLUIS_OIDC_PROCESSORS: {problem}")
         return processors
+
+    @field_validator("retention_rules")
+    @classmethod
+    def _one_schedule(cls, rules: list[RetentionRule]) -> list[RetentionRule]:
+        classes = [(r.category, r.retention_class) for r in rules]
+        if len(set(classes)) != len(classes):
+            raise ValueError("KLUIS_RETENTION_RULES names a class of a category twice")
+        for category in Category:
+            if (category, RetentionClass.CASE_FILE) not in classes:
+                raise ValueError(f"KLUIS_RETENTION_RULES keeps a case_file rule for {category.value}")
+            named = [kind for r in rules if r.category is category for kind in r.kinds]
+            if len(set(named)) != len(named):
+                raise ValueError(f"KLUIS_RETENTION_RULES puts a kind of {category.value} record in two classes")
+        return rules
 
     @property
     def effective_multi_factor_roles(self) -> frozenset[Role]:

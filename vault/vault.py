@@ -11,6 +11,7 @@
     vault.restrictions restriction of processing, its exceptions and its lifting (R30)
     vault.rectifications  the unit's rectification of records and the subject's statements, on their request (R28)
     vault.copies       copies of the medical file a medical adviser releases on an access request (R27)
+    vault.retention    the retention run: shreds what has been kept long enough, or reports it (R36)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
     vault.policy       check and load the access policy
@@ -41,6 +42,8 @@ from vault.keys.service import KeyService
 from vault.metrics import REFUSED_TOKENS
 from vault.processors import ProcessingAgreements
 from vault.records import RecordService
+from vault.retention import RetentionSchedule
+from vault.retention.service import Retention
 from vault.subject_rights import MedicalCopies, Rectifications, Restrictions, SubjectRights
 from vault.unit import UnitRegister
 
@@ -66,7 +69,9 @@ class Vault:
         self._deps = deps
         self.settings = deps.settings
         self.clock = deps.clock
-        self.records = RecordService(guard=deps.guard)
+        schedule = RetentionSchedule(deps.settings.retention_rules)
+        self.records = RecordService(guard=deps.guard, schedule=schedule)
+        self.retention = Retention(guard=deps.guard, schedule=schedule)
         self.assignments = AssignmentService(guard=deps.guard, review_days=deps.settings.assignment_review_days)
         self.cases = CaseService(guard=deps.guard, records=self.records, assignments=self.assignments)
         self.unit = UnitRegister(guard=deps.guard)

@@ -54,6 +54,7 @@ class Resource(StrEnum):
     SUBJECT_REQUESTS = "subject_requests"  # the data subject's requests and their answers (R24, R32)
     LEGAL_HOLDS = "legal_holds"  # a legal claim or retention obligation that defers an erasure (R29)
     RESTRICTIONS = "restrictions"  # a subject's data restricted: stored, not otherwise processed (R30)
+    RETENTION = "retention"  # which records' retention periods ran out, and the run that shreds them (R36)
 
 
 class Purpose(StrEnum):
@@ -110,15 +111,30 @@ class AuthStrength(StrEnum):
 
 
 class RetentionClass(StrEnum):
-    """Records that share a retention period from case closure (DOMAIN R36); part of a data key's scope, so a
-    retention run shreds exactly one class of one case. The classes per kind arrive with the retention rules."""
+    """Records that share a retention period (DOMAIN R36); part of a data key's scope, so a retention run shreds
+    exactly one class of one case. Which kinds belong to which class, and each class's period per category, are
+    configured (``KLUIS_RETENTION_RULES``, vault/retention/_schedule.py); a record keeps the class it was created in."""
 
-    CASE_FILE = "case_file"
+    CASE_FILE = "case_file"  # the file of a claim or an application: every kind no rule names otherwise
+    LIABILITY = "liability"  # what a liability claim rests on, kept for the long limitation (BW 3:310)
+    TAX_REPORTING = "tax_reporting"  # what a statutory report to the tax office rests on (Wet IB 2001, AWR 52)
 
 
-def retention_class_of(category: str, kind: str) -> RetentionClass:
-    """The retention class a record of this category and kind belongs to (one class until R36 splits them)."""
-    return RetentionClass.CASE_FILE
+class RetentionStart(StrEnum):
+    """From when a retention period counts."""
+
+    CASE_CLOSURE = "case_closure"  # the day the case was closed (the claim or the application was settled)
+    LAST_CHANGE = "last_change"  # the day the class's newest record in the case was last written
+
+
+class RetentionDeferral(StrEnum):
+    """Why a record whose period has run is kept for now (reported by each retention run)."""
+
+    LEGAL_HOLD = "legal_hold"  # a legal claim or retention obligation (art. 17(3)(b),(e)): the hold's ground says which
+    OPEN_REQUEST = "open_request"  # the subject has a request open: its answer may need these records (art. 12, 15)
+    RESTRICTED = "restricted"  # the subject asked to keep them restricted rather than erased (art. 18(1)(b),(c))
+    CLOSURE_UNPROVEN = "closure_unproven"  # the case's closure is not as Kluis sealed and logged it
+    PRE_SCOPE_KEY = "pre_scope_key"  # sealed under a key from before the per-case scope: `kluis keys migrate` first
 
 
 MEDICAL_UNIT_ROLES = frozenset({Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF})

@@ -8,12 +8,38 @@ import sys
 
 import typer
 
-from api.cli import audit, break_glass, db, keys, policy, processors, records, restrictions, setup, subjects, unit
+from api.cli import (
+    audit,
+    break_glass,
+    db,
+    keys,
+    policy,
+    processors,
+    records,
+    restrictions,
+    retention,
+    setup,
+    subjects,
+    unit,
+)
 from api.logging import configure_logging
 from vault import VaultError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Kluis: the functional unit's vault.")
-for group in (setup, records, unit, processors, subjects, restrictions, break_glass, keys, audit, policy, db):
+for group in (
+    setup,
+    records,
+    unit,
+    processors,
+    subjects,
+    restrictions,
+    retention,
+    break_glass,
+    keys,
+    audit,
+    policy,
+    db,
+):
     group.register(app)
 
 

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
-from tests.harness import enrol, open_harness
+from tests.harness import ManualClock, enrol, open_harness
 from vault import Purpose, Role, Settings, import_lines, initialise
 
 KLUIS = str(Path(sys.executable).parent / "kluis")
@@ -135,6 +135,42 @@ def test_an_erasure_request_from_the_console_to_a_final_receipt(settings: Settin
     assert pdf.read_bytes().startswith(b"%PDF-")
     run(env, "requests", "report", access, "--output", str(tmp_path / "report.json"))
     assert json.loads((tmp_path / "report.json").read_text())["format"] == "kluis.subject-report.v1"
+    assert "audit log OK" in run(env, "audit", "verify").stdout
+
+
+def test_a_retention_run_from_the_console_reports_then_shreds_what_expired(settings: Settings, tmp_path: Path) -> None:
+    env = {
+        **environment(settings),
+        "KLUIS_RETENTION_RULES": json.dumps(
+            [
+                {"category": "health", "retention_class": "case_file", "months": 18, "basis": "test: 18 months"},
+                {"category": "criminal", "retention_class": "case_file", "years": 8, "basis": "test: 8 years"},
+            ]
+        ),
+    }
+    run(env, "init")
+    past = ManualClock(datetime.now(UTC) - timedelta(days=600))  # closed some 20 months ago: due
+    kluis = open_harness(settings, past)
+    try:
+        claims = actor("bram", "claims_handler")
+        kluis.vault.cases.refer(claims, "C-OLD", "CUST-1", "Fictional: explained by the accident?")
+        kluis.vault.cases.close(claims, "C-OLD")
+        past.current = datetime.now(UTC) - timedelta(days=30)  # closed a month ago: not due
+        kluis.vault.cases.refer(claims, "C-NEW", "CUST-2", "Fictional: explained by the accident?")
+        kluis.vault.cases.close(claims, "C-NEW")
+    finally:
+        kluis.close()
+    assert "health/case_file: 18 months from case_closure" in run(env, "retention", "rules").stdout
+    planned = tmp_path / "plan.json"
+    dry = run(env, "retention", "run", "--dry-run", "--report", str(planned)).stdout
+    assert "would shred 1 record(s)" in dry
+    plan = json.loads(planned.read_text())
+    assert plan["format"] == "kluis.retention-report.v1" and plan["dry_run"] is True
+    assert [(i["case_ref"], i["outcome"]) for i in plan["items"]] == [("C-OLD", "would_shred")]
+    done = json.loads(run(env, "retention", "run", "--json").stdout)
+    assert (done["shredded"], done["keys_destroyed"], done["items"][0]["case_ref"]) == (1, 1, "C-OLD")
+    assert "CUST-1" not in json.dumps(done)  # the pseudonym, never the customer number
+    assert "shredded 0 record(s)" in run(env, "retention", "run").stdout  # nothing due twice
     assert "audit log OK" in run(env, "audit", "verify").stdout
 
 

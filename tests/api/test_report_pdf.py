@@ -12,7 +12,9 @@ import pytest
 
 from api.report_pdf import copy_html, copy_pdf, report_html, report_pdf
 from vault import Category, CopyRecipient, MedicalCopy, ReleaseView, SubjectReport
+from vault.config import DEFAULT_RETENTION_RULES
 from vault.records import SubjectRecord
+from vault.retention import RetentionSchedule
 from vault.subject_rights._report import build
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -20,7 +22,16 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 def _report(source: str = "GP under consent C-17", releases: list[ReleaseView] | None = None) -> SubjectReport:
     record = SubjectRecord(
-        "rec-1", "CLAIM-1", Category.HEALTH.value, "medical_report", source, "claim_assessment", "active", NOW, NOW
+        "rec-1",
+        "CLAIM-1",
+        Category.HEALTH.value,
+        "medical_report",
+        source,
+        "claim_assessment",
+        "active",
+        NOW,
+        NOW,
+        "case_file",
     )
     events = [
         {
@@ -56,6 +67,7 @@ def _report(source: str = "GP under consent C-17", releases: list[ReleaseView] |
         names=None,
         other_holders=[],
         legal_bases={},
+        schedule=RetentionSchedule(DEFAULT_RETENTION_RULES),
         releases=releases or [],
     )
 

@@ -134,6 +134,8 @@ def test_the_upgrade_to_head_seals_adopts_the_old_head_once_and_only_then(settin
     with engine.begin() as connection:  # as a log from before head seals looks after the upgrade
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0005'"))
         connection.execute(sa.text("ALTER TABLE audit_head DROP COLUMN mac"))
+        connection.execute(sa.text("ALTER TABLE cases DROP COLUMN closure_mac"))  # what 0018 adds
+        connection.execute(sa.text("ALTER TABLE records DROP COLUMN retention_class"))
         connection.execute(sa.text("DROP TABLE medical_releases"))  # what 0016 and 0017 add
         connection.execute(sa.text("DROP TABLE record_field_versions"))  # what 0015 adds
         connection.execute(sa.text("ALTER TABLE records DROP COLUMN version"))

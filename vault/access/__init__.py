@@ -31,6 +31,7 @@ from vault.access._repository import (
 )
 from vault.access._repository import sealed_fields as stored_fields
 from vault.access._request import DEFAULT_DENY, Decision, DecisionRequest
+from vault.access._retention import RetentionCandidate, RetentionScope
 from vault.access._target import FieldsToSeal, SealedField, SealedRecord, Target
 
 __all__ = [
@@ -53,6 +54,8 @@ __all__ = [
     "PolicyService",
     "PolicyStore",
     "RestrictionRow",
+    "RetentionCandidate",
+    "RetentionScope",
     "Rule",
     "SealedField",
     "SealedRecord",

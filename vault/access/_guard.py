@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vault._kit import Clock, writer_lock
 from vault._kit.group_commit import GroupCommit
-from vault.access import _key_operations
+from vault.access import _key_operations, _retention
 from vault.access import _repository as repository
 from vault.access._grant import _MINT, Grant
 from vault.access._policy import Policy
@@ -34,12 +34,14 @@ from vault.access._repository import AgreementRow, AssignmentRow, DelegationRow,
 from vault.access._request import Decision, DecisionRequest, HeldRoles, held_roles, request_for_held
 from vault.access._restrictions import counting as restrictions_counting
 from vault.access._restrictions import excepted as exceptions_covering
+from vault.access._retention import RetentionCandidate, RetentionScope
 from vault.access._retry import retrying_conflicts
 from vault.access._row_macs import (
     RowMacProvider,
     RowMacs,
     agreement_message,
     assignment_message,
+    closure_message,
     delegation_message,
     exception_message,
     hold_message,
@@ -51,7 +53,18 @@ from vault.access._row_macs import (
 from vault.access._standing import REASON_ORDER, agreement_covering, standing
 from vault.access._target import FieldsToSeal, SealedRecord, Target
 from vault.actor import Actor
-from vault.audit import ERASED_KEYS, About, AuditEvent, Checkpoint, EventType, Outcome, Reason, erased_key_ids, events
+from vault.audit import (
+    ERASED_KEYS,
+    About,
+    AuditEvent,
+    Checkpoint,
+    EventType,
+    Outcome,
+    Reason,
+    closure_logged,
+    erased_key_ids,
+    events,
+)
 from vault.audit._log import AuditLog
 from vault.audit._repository import Head
 from vault.audit._witness import Witness
@@ -562,6 +575,38 @@ class Work:
         # database administrator put back from a copy before it could be re-wrapped under the new KEK.
         grant._pending.about = replace(about, target=f"{about.target};{ERASED_KEYS}{','.join(destroyed)}")
         return destroyed, max((row.kek_version for row in rows), default=0)
+
+    def retention_candidates(self, subject_ids: Sequence[str] | None = None) -> list[RetentionCandidate]:
+        """Metadata of the records a live data key still seals (of these subjects, or all of the organisation's),
+        for a retention run the caller's work has authorized; never a value."""
+        return _retention.candidates(self.session, self.actor.organisation, subject_ids)
+
+    def shred_expired(self, grants: Sequence[Grant], scope: RetentionScope) -> list[str]:
+        """Crypto-shred one expired retention scope (R36), each of its records decided with its own grant in this
+        unit (vault/access/_retention.py). The keys are gone exactly when the events commit."""
+        self._require_open()
+        return _retention.shred_scope(self, grants, scope)
+
+    def closure_mac(self, grant: Grant, case_ref: str, subject_id: str) -> bytes:
+        """The MAC of a case's closure, now and by this unit's actor, that this unit's close grant allows writing."""
+        self._require_open()
+        if grant._work is not self or grant.action is not Action.CLOSE or grant.target.case_ref != case_ref:
+            raise PermissionError("this grant is not for closing this case")
+        message = closure_message(self.actor.organisation, case_ref, subject_id, self.now, self.actor.user)
+        return self._guard._row_macs.sign(message)
+
+    def closure_proven(self, row: Any) -> bool:
+        """Whether a closed case's closure is as Kluis wrote it: its seal holds, or, for a closure from before
+        closures were sealed, the chained log holds that closing. A broken seal raises an integrity alert."""
+        if row.closed_at is None or row.closed_by is None:
+            return False
+        if row.closure_mac is not None:
+            message = closure_message(row.organisation, row.case_ref, row.subject_id, row.closed_at, row.closed_by)
+            if self._guard._row_macs.valid(message, row.closure_mac):
+                return True
+            self._alert("case", f"case_closure:{row.case_ref}", row.case_ref)
+            return False
+        return closure_logged(self.session, row.organisation, row.case_ref, row.closed_at)
 
     def request_mac(self, grant: Grant, row: Any, **changes: Any) -> bytes:
         """The MAC of a subject's request row (with ``changes`` applied) this unit's grant allows writing."""

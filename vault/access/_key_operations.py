@@ -22,7 +22,7 @@ from vault.audit import EventType
 from vault.crypto import FieldContext
 from vault.crypto._data_keys import DataKey, DataKeys, KeyDestroyed, KeyScope
 from vault.errors import DecryptionFailed, KeyUnavailable
-from vault.vocabulary import Action, Category, Resource, retention_class_of
+from vault.vocabulary import Action, Category, Resource
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 _BATCH = 100
@@ -77,10 +77,7 @@ def _reseal_one(data_keys: DataKeys, transaction: Transaction, clock: Clock, key
         old = data_keys.unwrap_stored(rows[0])
         stored = repository.fields_under_key(session, key_id)
         scopes = {
-            (f.record_id, f.name): KeyScope(
-                f.subject_id, f.category, f.case_ref, retention_class_of(f.category, f.kind).value
-            )
-            for f in stored
+            (f.record_id, f.name): KeyScope(f.subject_id, f.category, f.case_ref, f.retention_class) for f in stored
         }
         keys, destroyed = data_keys.for_sealing(session, set(scopes.values()), now)
         if destroyed:

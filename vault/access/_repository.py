@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, bindparam, delete, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import LargeBinary, bindparam, case, delete, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from vault._kit import chunks, fetch_all
@@ -16,6 +16,7 @@ from vault.access._policy_files import Rule
 from vault.access._target import SealedField
 from vault.models import (
     CaseAssignment,
+    DataKeyRow,
     Delegation,
     PolicyRule,
     ProcessingAgreement,
@@ -284,7 +285,7 @@ class StoredField:
     category: str
     subject_id: str
     case_ref: str
-    kind: str
+    retention_class: str
     organisation: str
 
 
@@ -310,7 +311,7 @@ def fields_under_key(session: Session, key_id: str) -> list[StoredField]:
             Record.category,
             Record.subject_id,
             Record.case_ref,
-            Record.kind,
+            Record.retention_class,
             Record.organisation,
         )
         .join(Record, Record.id == RecordField.record_id)
@@ -538,3 +539,39 @@ def locked_exception(session: Session, organisation: str, exception_id: int) -> 
     )
     rows = session.execute(query).all()
     return exception_row(rows[0]) if rows else None
+
+
+def records_sealed_by(session: Session, key_ids: Sequence[str]) -> set[str]:
+    """The records any of these keys seals a field of, or a value a change replaced (R28)."""
+    if not key_ids:
+        return set()
+    current = select(RecordField.record_id).where(RecordField.data_key_id.in_(list(key_ids)))
+    kept = select(RecordFieldVersion.record_id).where(RecordFieldVersion.data_key_id.in_(list(key_ids)))
+    return {str(r) for (r,) in session.execute(current.union(kept))}
+
+
+def retention_candidates(
+    session: Session, organisation: str, subject_ids: Sequence[str] | None
+) -> list[tuple[Any, ...]]:
+    """The organisation's records that a live data key still seals (of these subjects, or all), by case."""
+    pre_scope = func.max(case((DataKeyRow.case_ref.is_(None), 1), else_=0))
+    columns = (
+        Record.id,
+        Record.subject_id,
+        Record.case_ref,
+        Record.category,
+        Record.kind,
+        Record.retention_class,
+        Record.updated_at,
+    )
+    query = (
+        select(*columns, pre_scope)
+        .join(RecordField, RecordField.record_id == Record.id)
+        .join(DataKeyRow, DataKeyRow.id == RecordField.data_key_id)
+        .where(Record.organisation == organisation, DataKeyRow.wrapped.is_not(None))
+        .group_by(*columns)
+        .order_by(Record.case_ref, Record.id)
+    )
+    if subject_ids is not None:
+        query = query.where(Record.subject_id.in_(list(subject_ids)))
+    return [tuple(row) for row in session.execute(query)]

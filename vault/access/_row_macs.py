@@ -32,6 +32,7 @@ _HOLD = b"kluis.row.legal_hold"
 _RESTRICTION = b"kluis.row.restriction"
 _EXCEPTION = b"kluis.row.restriction_exception"
 _RELEASE = b"kluis.row.medical_release"
+_CLOSURE = b"kluis.row.case_closure"
 _VERSION = 1
 _WITH_PROCESSOR = 2  # a unit member's message that names the processor they work for
 _U16 = struct.Struct(">H").pack
@@ -201,6 +202,11 @@ def release_message(
         excluded,
     )
     return _message(_RELEASE, parts)
+
+
+def closure_message(organisation: str, case_ref: str, subject_id: str, closed_at: datetime, closed_by: str) -> bytes:
+    """A case's closure: which case, whose, when and by whom (a retention period counts from it, R36)."""
+    return _message(_CLOSURE, (organisation, case_ref, subject_id, _when(closed_at), closed_by))
 
 
 class RowMacs:

@@ -50,6 +50,8 @@ class EventType(StrEnum):
     HOLD_LIFT = "legal_hold.lift"
     HOLD_LIST = "legal_hold.list"
     SUBJECT_ERASE = "subject.erase"  # crypto-shredding (R29)
+    RETENTION_RUN = "retention.run"  # a retention run (or its dry run) begins (R36)
+    RETENTION_ERASE = "retention.erase"  # one record shredded because its retention period ended (R36)
     RESTRICTION_PLACE = "restriction.place"  # restriction of processing (R30)
     RESTRICTION_LIFT = "restriction.lift"
     RESTRICTION_LIST = "restriction.list"
@@ -92,6 +94,7 @@ class Reason(StrEnum):
     RESTRICTED = "restricted"  # the subject's data are restricted, and no exception covers the purpose (R30)
     RESTRICTION_EXCEPTION = "restriction_exception"  # restricted data processed under a named exception (R30)
     LEGAL_HOLD = "legal_hold"  # an erasure deferred: a legal claim or retention obligation applies (R29)
+    RETENTION_ENDED = "retention_ended"  # shredded by a retention run: the class's period ran out (R36)
     IDENTITY_NOT_VERIFIED = "identity_not_verified"  # a request is not answered before the requester is identified
     NAMES_DISCLOSED = "names_disclosed"  # an access report names the employees, on a recorded reason (R26)
     TOO_LATE = "too_late"  # an extension told after the first month, a decision on a closed request
@@ -187,6 +190,8 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.HOLD_LIFT: ("U", "legal_hold"),
     EventType.HOLD_LIST: ("R", "legal_hold"),
     EventType.SUBJECT_ERASE: ("D", "record"),
+    EventType.RETENTION_RUN: ("R", "retention"),
+    EventType.RETENTION_ERASE: ("D", "record"),
     EventType.RESTRICTION_PLACE: ("C", "restriction"),
     EventType.RESTRICTION_LIFT: ("U", "restriction"),
     EventType.RESTRICTION_LIST: ("R", "restriction"),

@@ -194,13 +194,14 @@ def subject_events(session: Session, organisation: str, subject: str) -> list[di
 
 
 ERASED_KEYS = "data_keys:"  # how an erasure event's target names the data keys it destroyed
+SHREDDING_EVENTS = ("subject.erase", "retention.erase")  # a subject's erasure (R29), a retention run's (R36)
 
 
 def erased_key_ids(session: Session, category: str) -> set[str]:
-    """Every data key an allowed erasure in this category destroyed, from the events' bodies (the chain holds them:
-    editing one is what verify reports)."""
+    """Every data key an allowed erasure or retention run in this category destroyed, from the events' bodies (the
+    chain holds them: editing one is what verify reports)."""
     statement = select(AuditEventRow.body).where(
-        AuditEventRow.event_type == "subject.erase",
+        AuditEventRow.event_type.in_(SHREDDING_EVENTS),
         AuditEventRow.category == category,
         AuditEventRow.outcome == "allowed",
     )
@@ -208,9 +209,31 @@ def erased_key_ids(session: Session, category: str) -> set[str]:
     for (body,) in session.execute(statement):
         event = json.loads(body)
         target = event.get("target") or ""
-        if event.get("event_type") == "subject.erase" and event.get("category") == category and ERASED_KEYS in target:
+        if event.get("event_type") in SHREDDING_EVENTS and event.get("category") == category and ERASED_KEYS in target:
             found.update(key for key in target.split(ERASED_KEYS, 1)[1].split(",") if key)
     return found
+
+
+def closure_logged(session: Session, organisation: str, case_ref: str, closed_at: datetime) -> bool:
+    """Whether the chained log holds the allowed closing of this case at exactly this moment (a closure from before
+    closures were sealed is proven so). Found by the index columns, held to the body."""
+    statement = select(AuditEventRow.body).where(
+        AuditEventRow.event_type == "case.close",
+        AuditEventRow.case_ref == case_ref,
+        AuditEventRow.outcome == "allowed",
+    )
+    moment = _utc_text(closed_at)
+    for (body,) in session.execute(statement):
+        event = json.loads(body)
+        if (
+            event.get("event_type") == "case.close"
+            and event.get("outcome") == "allowed"
+            and event.get("case_ref") == case_ref
+            and event.get("actor", {}).get("organisation") == organisation
+            and event.get("occurred_at") == moment
+        ):
+            return True
+    return False
 
 
 def overview(session: Session, organisation: str, *, user: str | None, subject: str | None) -> list[Tally]:

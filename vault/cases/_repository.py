@@ -111,9 +111,9 @@ def add_advice(
     return version
 
 
-def close_case(session: Session, organisation: str, case_ref: str, closed_by: str, now: datetime) -> None:
+def close_case(session: Session, organisation: str, case_ref: str, closed_by: str, now: datetime, mac: bytes) -> None:
     session.execute(
         update(Case)
         .where(Case.organisation == organisation, Case.case_ref == case_ref)
-        .values(status="closed", closed_at=now, closed_by=closed_by)
+        .values(status="closed", closed_at=now, closed_by=closed_by, closure_mac=mac)
     )

@@ -159,7 +159,8 @@ class CaseService:
             )
             if case.status == "closed":
                 grant.withdraw(Reason.CASE_CLOSED, Conflict("the case is closed already"))
-            repository.close_case(work.session, work.actor.organisation, case_ref, work.actor.user, work.now)
+            mac = work.closure_mac(grant, case_ref, case.subject_id)
+            repository.close_case(work.session, work.actor.organisation, case_ref, work.actor.user, work.now, mac)
             return self._assignments.end_all_in(work, grant, case_ref)
 
         return self._guard.run(actor, operation)

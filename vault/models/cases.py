@@ -23,6 +23,8 @@ class Case(Base):
     referred_by: Mapped[str] = mapped_column(String(128))
     closed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)  # ends all unit access (R10)
     closed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # the closure's row MAC: a retention period counts from a closure only as Kluis wrote it (R36)
+    closure_mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class CaseAssignment(Base):

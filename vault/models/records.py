@@ -30,6 +30,8 @@ class Record(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     # 1 when created; each change of its fields keeps the values it replaced as this version, then counts on (R28)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # the class of its data key's scope, fixed at creation: its fields are always sealed under that class (R36)
+    retention_class: Mapped[str] = mapped_column(String(32), default="case_file", server_default="case_file")
 
 
 class RecordField(Base):

@@ -66,6 +66,7 @@ class StoredRecord(NamedTuple):
     purpose: str
     status: str
     created_at: datetime
+    retention_class: str
 
 
 _RECORD_COLUMNS = (
@@ -79,6 +80,7 @@ _RECORD_COLUMNS = (
     Record.purpose,
     Record.status,
     Record.created_at,
+    Record.retention_class,
     Reference.token,
 )
 # Built once: every read of a record runs one of them.
@@ -235,6 +237,7 @@ class SubjectRecord(NamedTuple):
     status: str
     created_at: datetime
     updated_at: datetime
+    retention_class: str
 
 
 def lock_subject(session: Session, subject_id: str) -> None:
@@ -254,11 +257,12 @@ def subject_records(session: Session, organisation: str, subject_id: str) -> lis
             Record.status,
             Record.created_at,
             Record.updated_at,
+            Record.retention_class,
         )
         .where(Record.organisation == organisation, Record.subject_id == subject_id)
         .order_by(Record.created_at, Record.id)
     )
-    return [SubjectRecord(*row) for row in session.execute(query)]
+    return [SubjectRecord._make(row) for row in session.execute(query)]
 
 
 def case_records(session: Session, organisation: str, case_ref: str, categories: Sequence[str]) -> list[CaseRecord]:

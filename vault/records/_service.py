@@ -26,15 +26,22 @@ from vault.records._schemas import (
     RecordView,
     RequestLink,
 )
-from vault.vocabulary import Action, Category, Purpose, retention_class_of
+from vault.retention import RetentionSchedule
+from vault.vocabulary import Action, Category, Purpose
 
 # A record's status in the views while its subject's data are restricted (R30): shown, never opened.
 RESTRICTED = "restricted"
 
 
 class RecordService:
-    def __init__(self, *, guard: AccessGuard) -> None:
+    def __init__(self, *, guard: AccessGuard, schedule: RetentionSchedule) -> None:
         self._guard = guard
+        self._schedule = schedule
+
+    @property
+    def schedule(self) -> RetentionSchedule:
+        """The retention schedule records are created under (their class, R36)."""
+        return self._schedule
 
     # -- create ----------------------------------------------------------------------------------------------
     def create(self, actor: Actor, record: NewRecord) -> CreatedRecord:
@@ -70,7 +77,7 @@ class RecordService:
         # A savepoint: if sealing refuses (a key that will not open), the subjects and keys written so far go with
         # it, and only the events commit.
         with work.session.begin_nested():
-            return _seal_and_store(work, grants, allowed)
+            return _seal_and_store(work, grants, allowed, self._schedule)
 
     def subject_id(self, work: Work, subject_ref: str) -> str:
         """The pseudonym of a subject known to this organisation, created if new (inside the caller's work)."""
@@ -214,7 +221,7 @@ class RecordService:
                 record.subject_id,
                 Category(record.category),
                 record.case_ref,
-                retention_class_of(record.category, record.kind).value,
+                record.retention_class,
                 dict(fields),
             )
         )
@@ -265,7 +272,9 @@ def _restricted(work: Work, case_ref: str, found: Sequence[CaseRecord]) -> set[t
     return restricted
 
 
-def _seal_and_store(work: Work, grants: list[Grant | None], allowed: list[tuple[NewRecord, Grant]]) -> BatchResult:
+def _seal_and_store(
+    work: Work, grants: list[Grant | None], allowed: list[tuple[NewRecord, Grant]], schedule: RetentionSchedule
+) -> BatchResult:
     subjects = _subjects(work, [r.subject_ref for r, _ in allowed])
     to_seal: list[tuple[Grant, FieldsToSeal]] = []
     for record, grant in allowed:
@@ -274,7 +283,7 @@ def _seal_and_store(work: Work, grants: list[Grant | None], allowed: list[tuple[
             subjects[record.subject_ref],
             record.category,
             record.case_ref,
-            retention_class_of(record.category.value, record.kind).value,
+            schedule.class_of(record.category.value, record.kind).value,
             dict(record.fields),
         )
         to_seal.append((grant, fields))
@@ -287,7 +296,7 @@ def _seal_and_store(work: Work, grants: list[Grant | None], allowed: list[tuple[
             erased.add(id(grant))
             continue
         reference = new_reference()
-        _rows(work, record, fields.record_id, fields.subject_id, reference, values, rows)
+        _rows(work, record, fields, reference, values, rows)
         grant.name_created(record_id=fields.record_id, reference=reference, subject=fields.subject_id)
         created_by_grant[id(grant)] = CreatedRecord(fields.record_id, reference)
     repository.add_records(work.session, rows["records"], rows["fields"], rows["references"])
@@ -362,21 +371,21 @@ def _view(record: StoredRecord, reference: str, values: dict[str, str] | None) -
 def _rows(
     work: Work,
     record: NewRecord,
-    record_id: str,
-    subject_id: str,
+    fields: FieldsToSeal,
     reference: str,
     values: dict[str, tuple[str, bytes]],
     rows: dict[str, list[dict[str, object]]],
 ) -> None:
-    organisation, now = work.actor.organisation, work.now
+    organisation, now, record_id = work.actor.organisation, work.now, fields.record_id
     rows["records"].append(
         {
             "id": record_id,
             "organisation": organisation,
-            "subject_id": subject_id,
+            "subject_id": fields.subject_id,
             "case_ref": record.case_ref,
             "category": record.category.value,
             "kind": record.kind,
+            "retention_class": fields.retention_class,
             "source": record.source,
             "purpose": record.purpose.value,
             "status": "active",

@@ -5,25 +5,12 @@ the insurer is (Europe/Amsterdam), so a request received at 00:30 on 1 March loc
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
+from vault._kit.dates import LOCAL, add_months, local_date
+
+__all__ = ["LOCAL", "add_months", "due_on", "extended_due_on", "local_date"]
 MAX_EXTENSION_MONTHS = 2
-
-
-def local_date(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        raise ValueError("a moment without a time zone has no local date")
-    return moment.astimezone(LOCAL).date()
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` calendar months later, or that month's last day when it has no such day."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def due_on(received_at: datetime) -> date:

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict
 
 from vault.config import OtherHolder
 from vault.records import SubjectRecord
+from vault.retention import RetentionSchedule
 from vault.subject_rights._schemas import ReleaseView
-from vault.vocabulary import Category, retention_class_of
+from vault.vocabulary import Category
 
 REPORT_FORMAT = "kluis.subject-report.v1"
 
@@ -129,11 +130,14 @@ def build(
     names: NameDisclosure | None,
     other_holders: Sequence[OtherHolder],
     legal_bases: Mapping[str, str],
+    schedule: RetentionSchedule,
     releases: Sequence[ReleaseView] = (),
 ) -> SubjectReport:
     bases = {**DEFAULT_LEGAL_BASES, **legal_bases}
     categories = [
-        _category(category, [r for r in records if r.category == category.value], publications, bases, releases)
+        _category(
+            category, [r for r in records if r.category == category.value], publications, bases, schedule, releases
+        )
         for category in Category
         if any(r.category == category.value for r in records)
     ]
@@ -156,6 +160,7 @@ def _category(
     records: Sequence[SubjectRecord],
     publications: Sequence[tuple[str, int, datetime, str]],
     bases: Mapping[str, str],
+    schedule: RetentionSchedule,
     releases: Sequence[ReleaseView],
 ) -> CategoryReport:
     purposes = sorted({r.purpose for r in records})
@@ -178,7 +183,7 @@ def _category(
             )
             for r in releases
         ]
-    classes = sorted({retention_class_of(category.value, r.kind).value for r in records})
+    classes = sorted({r.retention_class for r in records})
     return CategoryReport(
         category=category,
         records=[
@@ -198,10 +203,7 @@ def _category(
         legal_bases=list(dict.fromkeys(stated)),
         origins=sorted({r.source for r in records}),
         recipients=recipients,
-        # the periods per class come with the retention rules (issue 11); until then the class is named
-        retention=[
-            f"{name}: kept until its class's retention period has run after the case closes" for name in classes
-        ],
+        retention=[schedule.describe(category.value, name) for name in classes],
         content=(
             "released by the medical adviser on request (a copy for you or a physician you name)"
             if category is Category.HEALTH

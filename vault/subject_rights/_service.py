@@ -243,6 +243,7 @@ class SubjectRights:
                 generated_at=work.now,
                 records=records,
                 publications=self._cases.publications(work, cases),
+                schedule=self._records.schedule,
                 events=events,
                 names=names,
                 other_holders=self._other_holders,
