@@ -46,8 +46,11 @@ def drop_append_only_guard(kluis: Harness) -> None:
         if kluis.engine.dialect.name == "postgresql":
             connection.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
             connection.execute(text("DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints"))
+            connection.execute(text("DROP TRIGGER audit_events_archived_only ON audit_events"))
+            connection.execute(text("DROP TRIGGER audit_checkpoints_archived_only ON audit_checkpoints"))
+            connection.execute(text("DROP TRIGGER audit_archives_append_only ON audit_archives"))
         else:
-            for table in ("audit_events", "audit_checkpoints"):
+            for table in ("audit_events", "audit_checkpoints", "audit_archives"):
                 connection.execute(text(f"DROP TRIGGER {table}_no_update"))
                 connection.execute(text(f"DROP TRIGGER {table}_no_delete"))
 

@@ -163,6 +163,9 @@ class Settings(BaseSettings):
         description="retention per category and class (JSON list of {category, retention_class, years, months, "
         "counted_from, kinds, basis}); each category keeps a case_file rule (R36)",
     )
+    audit_archive_dir: Path | None = Field(
+        default=None, description="where `kluis audit archive` writes archived events (default: in the data dir)"
+    )
     audit_retention_years: int = Field(
         default=MIN_AUDIT_RETENTION_YEARS,
         ge=MIN_AUDIT_RETENTION_YEARS,
@@ -236,6 +239,10 @@ class Settings(BaseSettings):
     @property
     def effective_audit_witness_file(self) -> Path:
         return self.audit_witness_file or self.data_dir / "witness" / "audit-heads.jsonl"
+
+    @property
+    def effective_audit_archive_dir(self) -> Path:
+        return self.audit_archive_dir or self.data_dir / "audit-archive"
 
     @property
     def dev_key_file(self) -> Path:

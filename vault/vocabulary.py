@@ -41,6 +41,7 @@ class Resource(StrEnum):
     """What is not a data category but still goes through the policy."""
 
     AUDIT_LOG = "audit_log"
+    AUDIT_ARCHIVE = "audit_archive"  # moving events older than the audit retention into a verified archive (R42)
     KEYS = "keys"
     POLICY = "policy"  # loading the access policy itself
     ASSIGNMENTS = "assignments"  # any role, any case

@@ -1,4 +1,4 @@
-"""`kluis audit verify|export`: the security officer's commands on the tamper-evident log."""
+"""`kluis audit verify|export|archive|seal`: the security officer's commands on the tamper-evident log."""
 
 from __future__ import annotations
 
@@ -50,6 +50,32 @@ def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None
             with output.open("w", encoding="ascii") as handle:
                 for line in lines:
                     handle.write(line + "\n")
+
+
+@app.command("archive")
+def archive(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would be archived, change nothing")] = False,
+) -> None:
+    """Move events older than KLUIS_AUDIT_RETENTION_YEARS (at least 5) into verified archive files, behind signed
+    boundaries (R42). On PostgreSQL run it with the owner's URL, as `kluis init`: the service's role may not
+    remove audit rows, and the database lets nobody remove any not yet archived or younger than five years."""
+    settings = load_settings()
+    directory = settings.effective_audit_archive_dir
+    total = 0
+    with running(settings) as vault:
+        officer = operator(settings, Role.SECURITY_OFFICER)
+        while True:
+            done = vault.audit.archive(officer, directory, settings.audit_retention_years, dry_run=dry_run)
+            if not done.events:
+                break
+            total += done.events
+            where = "would be archived" if dry_run else f"archived to {done.file}"
+            typer.echo(f"events {done.seq_from}..{done.seq_to}: {where}")
+            if dry_run:
+                break
+    typer.echo(
+        f"{total} event(s) {'would be ' if dry_run else ''}archived; kept: {settings.audit_retention_years} years"
+    )
 
 
 @app.command("seal")

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from tests.conftest import OPERATOR, actor
 from tests.harness import ManualClock, enrol, open_harness
-from vault import Purpose, Role, Settings, import_lines, initialise
+from vault import AuditQuery, Purpose, Role, Settings, import_lines, initialise
 
 KLUIS = str(Path(sys.executable).parent / "kluis")
 CANARY_HEALTH, CANARY_CRIMINAL = "CANARY-H-91c2e7", "CANARY-C-4d8b10"
@@ -172,6 +172,25 @@ def test_a_retention_run_from_the_console_reports_then_shreds_what_expired(setti
     assert "CUST-1" not in json.dumps(done)  # the pseudonym, never the customer number
     assert "shredded 0 record(s)" in run(env, "retention", "run").stdout  # nothing due twice
     assert "audit log OK" in run(env, "audit", "verify").stdout
+
+
+def test_audit_events_older_than_five_years_are_archived_from_the_console(settings: Settings) -> None:
+    env = environment(settings)
+    old = ManualClock(datetime(2019, 3, 1, 9, 0, tzinfo=UTC))
+    initialise(settings, OPERATOR, old)
+    kluis = open_harness(settings, old)
+    try:
+        for _ in range(25):
+            kluis.vault.audit.search(actor("sec", "security_officer"), AuditQuery(limit=1))
+    finally:
+        kluis.close()
+    assert "20 event(s) would be archived" in run(env, "audit", "archive", "--dry-run").stdout
+    archived = run(env, "audit", "archive").stdout
+    assert "events 1..20: archived to" in archived and "20 event(s) archived; kept: 5 years" in archived
+    (file,) = (settings.data_dir / "audit-archive").glob("audit-*.jsonl")
+    assert "audit log OK: 20 events" in run(env, "audit", "verify", "--file", str(file)).stdout
+    assert "audit log OK" in run(env, "audit", "verify").stdout
+    assert "0 event(s) archived" in run(env, "audit", "archive").stdout
 
 
 def test_a_restriction_from_the_console_is_placed_excepted_and_lifted(settings: Settings, tmp_path: Path) -> None:

@@ -134,6 +134,21 @@ def test_the_upgrade_to_head_seals_adopts_the_old_head_once_and_only_then(settin
     with engine.begin() as connection:  # as a log from before head seals looks after the upgrade
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0005'"))
         connection.execute(sa.text("ALTER TABLE audit_head DROP COLUMN mac"))
+        if engine.dialect.name == "postgresql":  # what 0019 adds
+            for table in ("audit_events", "audit_checkpoints"):
+                connection.execute(sa.text(f"DROP TRIGGER {table}_archived_only ON {table}"))
+                connection.execute(sa.text(f"DROP FUNCTION kluis_{table}_archived_only()"))
+        else:
+            connection.execute(sa.text("DROP TRIGGER audit_archives_no_update"))
+            connection.execute(sa.text("DROP TRIGGER audit_archives_no_delete"))
+            for table in ("audit_events", "audit_checkpoints"):  # back to 0001's, which name no archive
+                connection.execute(sa.text(f"DROP TRIGGER {table}_no_delete"))
+                connection.execute(
+                    sa.text(
+                        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN SELECT RAISE(ABORT, 'x'); END"
+                    )
+                )
+        connection.execute(sa.text("DROP TABLE audit_archives"))
         connection.execute(sa.text("ALTER TABLE cases DROP COLUMN closure_mac"))  # what 0018 adds
         connection.execute(sa.text("ALTER TABLE records DROP COLUMN retention_class"))
         connection.execute(sa.text("DROP TABLE medical_releases"))  # what 0016 and 0017 add

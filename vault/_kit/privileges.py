@@ -14,7 +14,7 @@ import re
 from sqlalchemy import Engine
 
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-APPEND_ONLY = ("audit_events", "audit_checkpoints")
+APPEND_ONLY = ("audit_events", "audit_checkpoints", "audit_archives")
 HEAD = ("audit_head",)
 DATA = (
     "subjects",

@@ -97,6 +97,8 @@ def _resource_violations(
         yield f"the audit log is reached by someone other than the security officer: {where}"
     if resource is Resource.AUDIT_LOG and action is not Action.READ:
         yield f"the audit log is changed through the policy: {where}"
+    if resource is Resource.AUDIT_ARCHIVE and Role.SECURITY_OFFICER not in roles:
+        yield f"the audit log is archived by someone other than the security officer: {where}"
     if resource in (Resource.KEYS, Resource.POLICY) and Role.KEY_ADMIN not in roles:
         yield f"keys or the policy are reached by someone other than a key admin: {where}"
     if (

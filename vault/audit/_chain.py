@@ -38,6 +38,7 @@ Problem = Literal[
     "mismatched_index",
     "head_mismatch",
     "unsealed_head",
+    "bad_archive",
 ]
 # The search columns of an event row, in this order, as they must read from its body (see index_of).
 IndexColumns = tuple[str, str, str, str, str | None, str | None, str | None, str | None]
@@ -98,6 +99,7 @@ def verify_chain(
     witnessed: Checkpoint | None = None,
     head_hash: bytes | None = None,
     head_sealed: bool | None = None,
+    start: tuple[int, bytes] | None = None,
 ) -> Verification:
     """Recompute the chain from stored bytes and check every checkpoint signature.
 
@@ -107,14 +109,17 @@ def verify_chain(
     it was truncated, rolled back, wiped or rewritten. Events that carry their search columns (``index``) must have
     columns that say what their body says. ``head_hash`` and ``head_sealed``: the head row's hash and whether its MAC
     holds (None offline); a chain that checks out but ends at a head without a valid seal was extended, or its
-    unsigned tail rewritten, by someone without the key.
+    unsigned tail rewritten, by someone without the key. ``start``: (seq, link) of a verified archive boundary
+    (vault/audit/_archive.py): the events up to it were archived, and the chain continues from its link.
     """
     if witnessed is not None and not verify_signature(
         public_key, witnessed.signature, checkpoint_message(witnessed.seq, witnessed.hash)
     ):
         return Verification(False, 0, 0, 0, 0, "bad_checkpoint", witnessed.seq, "the witnessed head is not signed")
     prev_seq, prev_hash, count, verified = 0, GENESIS_HASH, 0, 0
-    last_checkpoint = 0
+    if start is not None:
+        prev_seq, prev_hash = start
+    last_checkpoint = prev_seq
 
     def fail(problem: Problem, seq: int, detail: str) -> Verification:
         return Verification(False, count, prev_seq, verified, prev_seq - last_checkpoint, problem, seq, detail)
@@ -167,7 +172,7 @@ def verify_chain(
     if beyond:
         return fail("truncated", prev_seq + 1, f"checkpoint {min(beyond)} signs events that are missing")
     if witnessed is not None and prev_seq < witnessed.seq:
-        problem: Problem = "wiped" if prev_seq == 0 else "truncated"
+        problem: Problem = "wiped" if prev_seq == (0 if start is None else start[0]) else "truncated"
         return fail(problem, prev_seq + 1, f"the witness holds a signed head at {witnessed.seq}, found {prev_seq}")
     if expected_head is not None and expected_head > prev_seq:
         return fail("truncated", prev_seq + 1, f"the chain head says {expected_head} events, found {prev_seq}")

@@ -70,6 +70,7 @@ class EventType(StrEnum):
     AUDIT_OVERVIEW = "audit.overview"
     AUDIT_VERIFY = "audit.verify"
     AUDIT_EXPORT = "audit.export"
+    AUDIT_ARCHIVE = "audit.archive"  # events older than the audit retention moved to a verified archive (R42)
     KEYS_STATUS = "keys.status"
     KEYS_ROTATE = "keys.rotate"
     KEYS_RETIRE = "keys.retire"  # older KEK versions destroyed: erasures become final in backups too
@@ -135,6 +136,7 @@ class Reason(StrEnum):
     MISMATCHED_INDEX = "mismatched_index"
     HEAD_MISMATCH = "head_mismatch"
     UNSEALED_HEAD = "unsealed_head"
+    BAD_ARCHIVE = "bad_archive"
     # a refused token (the outer layer's authentication)
     NO_TOKEN = "no_token"
     MALFORMED_TOKEN = "malformed_token"
@@ -210,6 +212,7 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.AUDIT_OVERVIEW: ("R", "audit_log"),
     EventType.AUDIT_VERIFY: ("R", "audit_log"),
     EventType.AUDIT_EXPORT: ("E", "audit_log"),
+    EventType.AUDIT_ARCHIVE: ("E", "audit_log"),
     EventType.KEYS_STATUS: ("R", "keys"),
     EventType.KEYS_ROTATE: ("E", "keys"),
     EventType.KEYS_RETIRE: ("D", "keys"),

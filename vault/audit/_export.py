@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from vault.audit._archive import Boundary, boundary_problem
 from vault.audit._chain import Checkpoint, StoredEvent, Verification, verify_chain
 from vault.audit._repository import checkpoints, iter_events
 
@@ -20,16 +21,25 @@ EXPORT_FORMAT_V1 = "kluis.audit-export.v1"  # no trailer: verified as before, bu
 MAX_EXPORT_LINE = 1 << 20
 
 
-def export_lines(session: Session, trailer: Checkpoint | None, public_key: bytes) -> Iterator[str]:
-    """The log up to ``trailer`` (a signed head; None for an empty log), then the trailer itself."""
+def export_lines(
+    session: Session, trailer: Checkpoint | None, public_key: bytes, archived: Boundary | None = None
+) -> Iterator[str]:
+    """The log up to ``trailer`` (a signed head; None for an empty log), then the trailer itself. After an archive
+    (R42) it starts after the ``archived`` boundary, which line 1 carries, signed, for offline verification."""
     upto = 0 if trailer is None else trailer.seq
-    yield json.dumps(
-        {"format": EXPORT_FORMAT, "events": upto, "public_key": base64.b64encode(public_key).decode()}, sort_keys=True
-    )
-    if trailer is None:
+    after = 0 if archived is None else archived.seq_to
+    header: dict[str, object] = {
+        "format": EXPORT_FORMAT,
+        "events": upto,
+        "public_key": base64.b64encode(public_key).decode(),
+    }
+    if archived is not None:
+        header["archived"] = archived.to_header()
+    yield json.dumps(header, sort_keys=True)
+    if trailer is None or upto <= after:
         return
-    marks = checkpoints(session, upto)
-    for event in iter_events(session, upto=upto):
+    marks = {seq: mark for seq, mark in checkpoints(session, upto).items() if seq > after}
+    for event in iter_events(session, after=after, upto=upto):
         yield json.dumps(
             {
                 "type": "event",
@@ -73,13 +83,14 @@ class ParsedExport:
     events: list[StoredEvent]
     checkpoints: dict[int, Checkpoint]
     trailer: Checkpoint | None
+    archived: Boundary | None = None
 
 
 def parse_export(lines: Iterator[str]) -> ParsedExport:
     """Parse an export with limits; nothing may follow the trailer."""
     events: list[StoredEvent] = []
     marks: dict[int, Checkpoint] = {}
-    claimed, version, trailer = -1, 0, None
+    claimed, version, trailer, archived = -1, 0, None, None
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_EXPORT_LINE:
             raise ExportFormatError(f"line {number}: longer than {MAX_EXPORT_LINE} characters")
@@ -92,6 +103,8 @@ def parse_export(lines: Iterator[str]) -> ParsedExport:
                 if not version:
                     raise ExportFormatError("line 1: not a Kluis audit export")
                 claimed = int(item["events"])
+                if "archived" in item:
+                    archived = Boundary.from_header(item["archived"])
             elif item["type"] == "event":
                 events.append(
                     StoredEvent(
@@ -117,13 +130,19 @@ def parse_export(lines: Iterator[str]) -> ParsedExport:
             raise ExportFormatError(f"line {number}: malformed ({type(exc).__name__})") from None
     if claimed < 0:
         raise ExportFormatError("empty export")
-    return ParsedExport(version, claimed, events, marks, trailer)
+    return ParsedExport(version, claimed, events, marks, trailer, archived)
 
 
 def verify_export(lines: Iterable[str], public_key: bytes, max_checkpoint_gap: int) -> Verification:
     """Verify an export offline. The public key must come from a trusted place, not from the file. A v2 export
     must end with its signed trailer, the head of the events it claims: a cut or an end rewritten fails."""
     parsed = parse_export(iter(lines))
+    start = None
+    if parsed.archived is not None:
+        problem = boundary_problem(parsed.archived, public_key)
+        if problem is not None:
+            return Verification(False, 0, parsed.archived.seq_to, 0, 0, "bad_archive", parsed.archived.seq_to, problem)
+        start = (parsed.archived.seq_to, parsed.archived.hash)
     if parsed.version == 2 and parsed.claimed and (parsed.trailer is None or parsed.trailer.seq != parsed.claimed):
         last = parsed.events[-1].seq if parsed.events else 0
         return Verification(False, 0, last, 0, 0, "truncated", last + 1, "the export's signed trailer is missing")
@@ -134,4 +153,5 @@ def verify_export(lines: Iterable[str], public_key: bytes, max_checkpoint_gap: i
         max_checkpoint_gap=max_checkpoint_gap,
         expected_head=parsed.claimed,
         witnessed=parsed.trailer,
+        start=start,
     )

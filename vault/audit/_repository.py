@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import String, bindparam, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from vault._kit import fetch_all
+from vault.audit._archive import Boundary
 from vault.audit._chain import Checkpoint, StoredEvent
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
-from vault.models.audit import AuditCheckpoint, AuditEventRow, AuditHead
+from vault.models.audit import AuditArchive, AuditCheckpoint, AuditEventRow, AuditHead
 
 MAX_PAGE = 500
 
@@ -254,3 +255,50 @@ def overview(session: Session, organisation: str, *, user: str | None, subject: 
         .order_by(AuditEventRow.event_type, AuditEventRow.outcome)
     )
     return [Tally(c, t, o, int(n), first, last) for c, t, o, n, first, last in session.execute(statement)]
+
+
+def newest_archive(session: Session) -> Boundary | None:
+    """The newest archive boundary (R42): verification starts after it."""
+    row = session.execute(select(AuditArchive).order_by(AuditArchive.seq_to.desc()).limit(1)).scalar()
+    if row is None:
+        return None
+    return Boundary(row.seq_to, row.seq_from, bytes(row.hash), row.statement, bytes(row.signature))
+
+
+def archivable_upto(session: Session, after: int, upto: int, cutoff: datetime) -> int | None:
+    """The newest checkpoint after ``after`` (and at most ``upto``) such that every event up to it was written before
+    ``cutoff``; None when there is none."""
+    young = select(func.min(AuditEventRow.seq)).where(AuditEventRow.seq > after, AuditEventRow.occurred_at >= cutoff)
+    first_young = session.scalar(young)
+    limit = upto if first_young is None else min(upto, first_young - 1)
+    query = select(func.max(AuditCheckpoint.seq)).where(AuditCheckpoint.seq > after, AuditCheckpoint.seq <= limit)
+    found = session.scalar(query)
+    return None if found is None else int(found)
+
+
+def newest_event_time(session: Session, after: int, upto: int) -> datetime | None:
+    query = select(func.max(AuditEventRow.occurred_at)).where(AuditEventRow.seq > after, AuditEventRow.seq <= upto)
+    return session.scalar(query)
+
+
+def add_archive(session: Session, boundary: Boundary) -> None:
+    session.execute(
+        insert(AuditArchive),
+        [
+            {
+                "seq_to": boundary.seq_to,
+                "seq_from": boundary.seq_from,
+                "hash": boundary.hash,
+                "statement": boundary.statement,
+                "signature": boundary.signature,
+            }
+        ],
+    )
+
+
+def remove_archived(session: Session, upto: int) -> int:
+    """Remove the events up to an archive boundary just added, and the checkpoints before it (the boundary's own
+    stays). The database's triggers refuse anything the boundary does not cover. Returns the events removed."""
+    removed = session.execute(delete(AuditEventRow).where(AuditEventRow.seq <= upto))
+    session.execute(delete(AuditCheckpoint).where(AuditCheckpoint.seq < upto))
+    return int(getattr(removed, "rowcount", 0) or 0)

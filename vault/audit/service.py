@@ -5,21 +5,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from vault.access import AccessGuard, Target, Work
+from vault.access import AccessGuard, Grant, Target, Work
 from vault.actor import Actor
 from vault.audit import _repository as repository
+from vault.audit._archive import ARCHIVE_LABEL, Boundary, boundary_problem, statement, write_archive, years_before
 from vault.audit._chain import Verification, verify_chain
 from vault.audit._event import About
 from vault.audit._events import EventType, Reason
-from vault.audit._export import export_lines
+from vault.audit._export import export_lines, verify_export
 from vault.audit._schemas import AuditPage, AuditQuery, Tally
-from vault.errors import AccessDenied, AuditUnavailable, InvalidInput
+from vault.config import MIN_AUDIT_RETENTION_YEARS
+from vault.errors import AccessDenied, AuditUnavailable, IntegrityViolation, InvalidInput
 from vault.identifiers import looks_like_bsn
 from vault.vocabulary import Action, Purpose, Resource
+
+ARCHIVE_BATCH = 200_000  # events per archive file: one transaction, one file read back in memory
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """What one archive step did: events removed (or, in a dry run, that would be), their range, the file."""
+
+    events: int
+    seq_from: int
+    seq_to: int
+    file: Path | None
+    dry_run: bool
 
 
 class AuditService:
@@ -87,16 +103,22 @@ class AuditService:
         with self._read_sessions() as session:
             repository.read_snapshot(session)
             head = repository.head(session)
-            result = verify_chain(
-                repository.iter_events(session, with_index=True),
-                repository.checkpoints(session),
-                key,
-                max_checkpoint_gap=self._interval,
-                expected_head=head.seq,
-                witnessed=self._guard.witnessed_head(),
-                head_hash=head.hash,
-                head_sealed=self._guard.audit_head_sealed(head),
-            )
+            archived = repository.newest_archive(session)
+            problem = None if archived is None else boundary_problem(archived, key)
+            if archived is not None and problem is not None:
+                result = Verification(False, 0, archived.seq_to, 0, 0, "bad_archive", archived.seq_to, problem)
+            else:
+                result = verify_chain(
+                    repository.iter_events(session, after=0 if archived is None else archived.seq_to, with_index=True),
+                    repository.checkpoints(session),
+                    key,
+                    max_checkpoint_gap=self._interval,
+                    expected_head=head.seq,
+                    witnessed=self._guard.witnessed_head(),
+                    head_hash=head.hash,
+                    head_sealed=self._guard.audit_head_sealed(head),
+                    start=None if archived is None else (archived.seq_to, archived.hash),
+                )
         reason = Reason.COMPLETED if result.problem is None else Reason(result.problem)
         return replace(result, recorded=self._record_after(actor, EventType.AUDIT_VERIFY, reason))
 
@@ -115,9 +137,74 @@ class AuditService:
             with self._read_sessions() as session:
                 repository.read_snapshot(session)
                 trailer = sealed or repository.newest_checkpoint(session)
-                yield from export_lines(session, trailer, self._public_key)
+                yield from export_lines(session, trailer, self._public_key, repository.newest_archive(session))
 
         return lines()
+
+    def archive(self, actor: Actor, directory: Path, retention_years: int, *, dry_run: bool = False) -> Archived:
+        """Move the oldest stretch of events — up to a signed checkpoint, every event older than
+        ``retention_years`` (at least five) and at most ARCHIVE_BATCH events — into a verified archive file under
+        ``directory``, behind a signed boundary (vault/audit/_archive.py). Call again until nothing is archived."""
+        if retention_years < MIN_AUDIT_RETENTION_YEARS:
+            raise InvalidInput(f"audit events are kept at least {MIN_AUDIT_RETENTION_YEARS} years (R42)")
+
+        def operation(work: Work) -> Archived:
+            about = About(target="audit_archive:dry_run" if dry_run else "audit_archive")
+            if work.actor.organisation != self._home:
+                error = AccessDenied("the log is archived by the organisation that runs Kluis")
+                work.refuse(EventType.AUDIT_ARCHIVE, about, Reason.OTHER_ORGANISATION, error)
+            target = Target(Resource.AUDIT_ARCHIVE, about)
+            grant = work.authorize(EventType.AUDIT_ARCHIVE, Action.MANAGE, Purpose.AUDIT_REVIEW, target)
+            return self._archive(work, grant, directory, retention_years, dry_run)
+
+        return self._guard.run(actor, operation)
+
+    def _archive(self, work: Work, grant: Grant, directory: Path, years: int, dry_run: bool) -> Archived:
+        session, key = work.session, self._public_key
+        previous = repository.newest_archive(session)
+        if previous is not None and boundary_problem(previous, key) is not None:
+            grant.withdraw(Reason.BAD_ARCHIVE, IntegrityViolation("the newest archive boundary does not verify"))
+        after = 0 if previous is None else previous.seq_to
+        cutoff = years_before(work.now, years)
+        ceiling = min(repository.head(session).seq, after + ARCHIVE_BATCH)
+        upto = repository.archivable_upto(session, after, ceiling, cutoff)
+        if upto is None:
+            return Archived(0, after, after, None, dry_run)
+        checkpoint = repository.checkpoint_at(session, upto)
+        assert checkpoint is not None  # archivable_upto ends at a checkpoint
+        marks = {s: c for s, c in repository.checkpoints(session, upto).items() if s > after}
+        start = None if previous is None else (previous.seq_to, previous.hash)
+        events = repository.iter_events(session, after=after, upto=upto, with_index=True)
+        checked = verify_chain(events, marks, key, max_checkpoint_gap=self._interval, expected_head=upto, start=start)
+        if not checked.ok:  # a damaged stretch is reported, never archived away
+            problem = checked.problem or "altered"
+            grant.withdraw(Reason(problem), IntegrityViolation(f"the log does not verify: {checked.detail}"))
+        if dry_run:
+            return Archived(upto - after, after + 1, upto, None, True)
+        path = directory / f"audit-{after + 1:012d}-{upto:012d}.jsonl"
+        digest = write_archive(path, export_lines(session, checkpoint, key, previous))
+        with path.open(encoding="ascii") as handle:
+            reread = verify_export((line.rstrip("\n") for line in handle), key, self._interval)
+        if not reread.ok or reread.last_seq != upto:
+            grant.withdraw(Reason.INTERRUPTED, IntegrityViolation("the archive file did not verify when read back"))
+        newest = repository.newest_event_time(session, after, upto)
+        assert newest is not None
+        text = statement(
+            seq_from=after + 1,
+            seq_to=upto,
+            link=checkpoint.hash,
+            newest_event_at=newest,
+            archived_at=work.now,
+            archived_by=work.actor.user,
+            retention_years=years,
+            file=path.name,
+            file_sha256=digest,
+            previous=after,
+        )
+        signature = grant.sign_statement(ARCHIVE_LABEL, text.encode("ascii"))
+        repository.add_archive(session, Boundary(upto, after + 1, checkpoint.hash, text, signature))
+        removed = repository.remove_archived(session, upto)
+        return Archived(removed, after + 1, upto, path, False)
 
     def _decide_before_reading(self, actor: Actor, event_type: EventType) -> None:
         """A requester the policy refuses, or one of another organisation, is refused the usual way: the denial

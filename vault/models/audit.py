@@ -58,3 +58,17 @@ class AuditCheckpoint(Base):
     hash: Mapped[bytes] = mapped_column(LargeBinary)
     signed_at: Mapped[datetime] = mapped_column(Timestamp)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditArchive(Base):
+    """A signed boundary (R42): events up to ``seq_to`` were written to an archive file, verified there and only
+    then removed; verification continues from ``hash``. The database keeps the boundary's checkpoint, and its
+    triggers let nothing newer, nor anything younger than five years, be removed. Append-only."""
+
+    __tablename__ = "audit_archives"
+
+    seq_to: Mapped[int] = mapped_column(Seq, primary_key=True, autoincrement=False)
+    seq_from: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)  # link(seq_to): the chain's state at the boundary
+    statement: Mapped[str] = mapped_column(String(4000))  # the signed statement (canonical JSON)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)  # Ed25519, audit signing key
