@@ -13,7 +13,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import appends, decisions, http, imports, report, rotation, verify
+from bench import appends, decisions, http, imports, report, retention, rotation, verify
 from bench.common import Section, postgres_scratch
 
 OUTPUT = Path("docs/PERFORMANCE.md")
@@ -61,7 +61,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--postgres-url", default=None, help="also run appends and HTTP load on this PostgreSQL")
-    sections_known = ["decisions", "import", "verify", "rotation", "report", "appends", "http"]
+    sections_known = ["decisions", "import", "verify", "rotation", "report", "retention", "appends", "http"]
     parser.add_argument("--only", choices=sections_known, action="append")
     args = parser.parse_args()
 
@@ -78,6 +78,8 @@ def main() -> None:
         sections.append(verify.run(args.database_url, size(1_000_000)))
     if "report" in wanted:
         sections.append(report.run(args.database_url, size(1_000_000), size(10_000)))
+    if "retention" in wanted:
+        sections.append(retention.run(args.database_url, size(100_000)))
     if "rotation" in wanted:
         sections.append(rotation.run(args.database_url, size(100_000)))
     if "appends" in wanted:

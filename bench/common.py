@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from vault import Actor, Settings, Vault, initialise, open_vault
+from vault import Actor, Clock, Settings, Vault, initialise, open_vault
 from vault.access import AccessGuard, Policy
 from vault.audit._log import AuditLog
 from vault.keys import KeyProvider
@@ -75,17 +75,17 @@ class Kluis:
         self.vault.close()
 
 
-def open_kluis(settings: Settings) -> Kluis:
-    return Kluis(open_vault(settings))
+def open_kluis(settings: Settings, clock: Clock | None = None) -> Kluis:
+    return Kluis(open_vault(settings, clock))
 
 
 @contextmanager
-def fresh_kluis(database_url: str | None) -> Iterator[Kluis]:
+def fresh_kluis(database_url: str | None, clock: Clock | None = None) -> Iterator[Kluis]:
     with tempfile.TemporaryDirectory(prefix="kluis-bench-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'kluis.db'}"
         config = Settings(data_dir=Path(scratch) / "data", database_url=url)
-        initialise(config, OPERATOR)
-        kluis = open_kluis(config)
+        initialise(config, OPERATOR, clock)
+        kluis = open_kluis(config, clock)
         try:
             yield kluis
         finally:

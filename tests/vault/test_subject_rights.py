@@ -234,6 +234,21 @@ def test_erasure_shreds_the_subjects_keys_in_the_category_and_nobody_elses(
     assert criminal.fields["summary"] == "CANARY-CUST-1-C-1"  # the other category is its own erasure
 
 
+def test_erasing_a_subject_keeps_every_audit_event_about_them(timed: Harness, two_subjects: dict[str, str]) -> None:
+    def about_one() -> list[bytes]:
+        with timed.sessions() as session:
+            subject = session.scalar(sa.text("SELECT id FROM subjects WHERE subject_ref = 'CUST-1'"))
+            query = sa.text("SELECT body FROM audit_events WHERE subject = :s ORDER BY seq")
+            return [bytes(b) for b in session.scalars(query, {"s": subject})]
+
+    before = about_one()
+    assert len(before) >= 3  # the records created about CUST-1
+    timed.vault.subjects.erase(PRIVACY, _erasure_request(timed), Category.HEALTH)
+    after = about_one()
+    assert after[: len(before)] == before  # kept as written (R42); the erasure's own events come after
+    assert timed.vault.audit.verify(actor("sol", "security_officer")).ok
+
+
 def test_the_receipt_is_signed_and_says_which_keys(timed: Harness, two_subjects: dict[str, str]) -> None:
     request_id = _erasure_request(timed)
     receipt = timed.vault.subjects.erase(PRIVACY, request_id, Category.HEALTH).receipt
