@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vault.identifiers import organisation_problem
-from vault.vocabulary import DATA_ROLES, Category, RetentionClass, RetentionStart, Role
+from vault.vocabulary import DATA_ROLES, BsnBasis, Category, RetentionClass, RetentionStart, Role
 
 RecordKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 # R42: audit events are kept at least five years from writing; configurable upward only.
@@ -163,6 +164,11 @@ class Settings(BaseSettings):
         description="retention per category and class (JSON list of {category, retention_class, years, months, "
         "counted_from, kinds, basis}); each category keeps a case_file rule (R36)",
     )
+    bsn_fields: dict[str, BsnBasis] = Field(
+        default_factory=dict,
+        description='record kinds that may hold a "bsn" field, per "category:kind", each with its legal basis (JSON '
+        'object, e.g. {"health:income_benefit": "wet_ib_2001"}); none by default (R33)',
+    )
     audit_archive_dir: Path | None = Field(
         default=None, description="where `kluis audit archive` writes archived events (default: in the data dir)"
     )
@@ -197,6 +203,15 @@ class Settings(BaseSettings):
             if problem is not None:
                 raise ValueError(f"KLUIS_OIDC_PROCESSORS: {problem}")
         return processors
+
+    @field_validator("bsn_fields")
+    @classmethod
+    def _bsn_kinds(cls, fields: dict[str, BsnBasis]) -> dict[str, BsnBasis]:
+        for key in fields:
+            category, _, kind = key.partition(":")
+            if category not in {c.value for c in Category} or not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", kind):
+                raise ValueError('KLUIS_BSN_FIELDS is keyed "category:kind", e.g. "health:income_benefit"')
+        return fields
 
     @field_validator("retention_rules")
     @classmethod

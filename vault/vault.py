@@ -41,7 +41,7 @@ from vault.keys import KeyProvider
 from vault.keys.service import KeyService
 from vault.metrics import REFUSED_TOKENS
 from vault.processors import ProcessingAgreements
-from vault.records import RecordService
+from vault.records import BsnFields, RecordService
 from vault.retention import RetentionSchedule
 from vault.retention.service import Retention
 from vault.subject_rights import MedicalCopies, Rectifications, Restrictions, SubjectRights
@@ -70,7 +70,8 @@ class Vault:
         self.settings = deps.settings
         self.clock = deps.clock
         schedule = RetentionSchedule(deps.settings.retention_rules)
-        self.records = RecordService(guard=deps.guard, schedule=schedule)
+        bsn = BsnFields(deps.settings.bsn_fields)
+        self.records = RecordService(guard=deps.guard, schedule=schedule, bsn=bsn)
         self.retention = Retention(guard=deps.guard, schedule=schedule)
         self.assignments = AssignmentService(guard=deps.guard, review_days=deps.settings.assignment_review_days)
         self.cases = CaseService(guard=deps.guard, records=self.records, assignments=self.assignments)

@@ -121,6 +121,16 @@ class RetentionClass(StrEnum):
     TAX_REPORTING = "tax_reporting"  # what a statutory report to the tax office rests on (Wet IB 2001, AWR 52)
 
 
+class BsnBasis(StrEnum):
+    """The statutory ground on which a kind of record may hold the subject's BSN (UAVG art. 46: only where a law
+    prescribes it; R33). Configured per category and kind; no BSN field exists without one."""
+
+    WET_IB_2001 = "wet_ib_2001"  # reporting benefits and premiums of income insurance to the tax office (AWR 53)
+    WET_LB_1964 = "wet_lb_1964"  # wage tax withheld on periodic benefits, the insurer as withholding agent
+    PENSIOENWET = "pensioenwet"  # pension and annuity administration
+    WET_SUWI = "wet_suwi"  # exchange with UWV on sickness and disability benefits (ZW, WIA)
+
+
 class RetentionStart(StrEnum):
     """From when a retention period counts."""
 

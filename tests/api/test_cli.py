@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from stdnum.nl import bsn as stdnum_bsn
 
 from tests.conftest import OPERATOR, actor
 from tests.harness import ManualClock, enrol, open_harness
@@ -289,6 +291,103 @@ def test_canaries_never_reach_database_files_wal_logs_or_export(settings: Settin
     text = "".join(o.stdout + o.stderr for o in outputs) + (tmp_path / "audit.jsonl").read_text()
     assert CANARY_HEALTH not in text and CANARY_CRIMINAL not in text
     assert "line 21:" in outputs[0].stderr  # the malformed canary line was reported, without its content
+
+
+def _bsns(n: int) -> list[str]:
+    """n fictional numbers that pass the 11-test (weights 9..2 and -1)."""
+    found: list[str] = []
+    for base in range(10_000_000, 99_999_999):
+        digits = [int(d) for d in f"{base:08d}"]
+        total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True))
+        last = total % 11
+        if last < 10:
+            found.append(f"{base:08d}{last}")
+        if len(found) == n:
+            return found
+    raise AssertionError("not enough numbers")
+
+
+def _numbers_passing_the_11_test(text: str) -> set[str]:
+    """Every 9-digit run that stands alone (not inside a longer number or a hex string) and passes the 11-test."""
+    return {m for m in re.findall(r"(?<![0-9A-Za-z])\d{9}(?![0-9A-Za-z])", text) if stdnum_bsn.is_valid(m)}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_bsn_scan_finds_none_outside_sealed_fields(settings: Settings, tmp_path: Path) -> None:
+    """R33's test: BSNs held under a configured legal basis, and BSNs typed where none may go, then a scan of the
+    database files, WAL, data directory, command output, logs and the audit export for any 11-test number."""
+    numbers = _bsns(30)
+    env = {**environment(settings), "KLUIS_BSN_FIELDS": json.dumps({"health:income_benefit": "wet_ib_2001"})}
+    lines = [
+        json.dumps(
+            {
+                "subject_ref": f"CUST-{i}",
+                "case_ref": f"CASE-{i}",
+                "category": "health",
+                "kind": "income_benefit",
+                "fields": {"bsn": number, "amount": "1200"},
+                "source": "payroll",
+                "purpose": "claim_assessment",
+            }
+        )
+        for i, number in enumerate(numbers[:20])
+    ]
+    typed = numbers[20:]  # where a BSN may not go: a case reference, a kind, a source, an unconfigured kind
+    lines += [
+        json.dumps(
+            {
+                "subject_ref": "CUST-X",
+                "case_ref": typed[0],
+                "category": "health",
+                "kind": "x",
+                "fields": {"a": "b"},
+                "source": "s",
+                "purpose": "acceptance",
+            }
+        ),
+        json.dumps(
+            {
+                "subject_ref": "CUST-X",
+                "case_ref": "C-X",
+                "category": "health",
+                "kind": "x",
+                "fields": {"a": "b"},
+                "source": f"letter {typed[1]}",
+                "purpose": "acceptance",
+            }
+        ),
+        json.dumps(
+            {
+                "subject_ref": "CUST-X",
+                "case_ref": "C-X",
+                "category": "health",
+                "kind": "medical_report",
+                "fields": {"bsn": typed[2]},
+                "source": "s",
+                "purpose": "acceptance",
+            }
+        ),
+    ]
+    run(env, "init")
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    outputs = [run(env, "import", str(tmp_path / "in.jsonl"), check=False)]
+    assert outputs[0].returncode != 0 and "imported 20" in outputs[0].stdout + outputs[0].stderr
+    outputs += [
+        run(env, "audit", "export", "-o", str(tmp_path / "audit.jsonl")),
+        run(env, "audit", "verify"),
+        run(env, "retention", "run", "--dry-run", "--json"),
+        run(
+            env, "requests", "register", "CUST-1", "access", "--identity-method", "digid", "--identity-reference", "D-1"
+        ),
+    ]
+    text = "".join(o.stdout + o.stderr for o in outputs) + (tmp_path / "audit.jsonl").read_text()
+    assert _numbers_passing_the_11_test(text) == set()
+    db = Path(settings.effective_database_url.removeprefix("sqlite:///"))
+    files = [p for p in db.parent.iterdir() if p.name.startswith(db.name)]  # the database, its WAL and journal
+    for path in [*files, *settings.data_dir.rglob("*")]:
+        if path.is_file():
+            raw = path.read_bytes().decode("latin-1")
+            assert not set(numbers) & _numbers_passing_the_11_test(raw), path
 
 
 def test_canaries_never_reach_postgres_tables(postgres_url: str, tmp_path: Path) -> None:

@@ -95,6 +95,7 @@ class Reason(StrEnum):
     RESTRICTED = "restricted"  # the subject's data are restricted, and no exception covers the purpose (R30)
     RESTRICTION_EXCEPTION = "restriction_exception"  # restricted data processed under a named exception (R30)
     LEGAL_HOLD = "legal_hold"  # an erasure deferred: a legal claim or retention obligation applies (R29)
+    NO_BSN_BASIS = "no_bsn_basis"  # a BSN field on a kind of record no legal basis is configured for (R33)
     RETENTION_ENDED = "retention_ended"  # shredded by a retention run: the class's period ran out (R36)
     IDENTITY_NOT_VERIFIED = "identity_not_verified"  # a request is not answered before the requester is identified
     NAMES_DISCLOSED = "names_disclosed"  # an access report names the employees, on a recorded reason (R26)

@@ -2,6 +2,7 @@
 bulk import."""
 
 from vault.identifiers import looks_like_bsn
+from vault.records._bsn import BsnFields
 from vault.records._import import ImportReport, import_lines, parse_line
 from vault.records._references import is_reference, new_reference
 from vault.records._repository import SubjectRecord
@@ -31,6 +32,7 @@ __all__ = [
     "RESTRICTED",
     "STATEMENT_PREFIX",
     "BatchResult",
+    "BsnFields",
     "CreatedRecord",
     "FieldName",
     "ImportReport",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from vault.actor import Actor
+from vault.records._bsn import BsnFields
 from vault.records._schemas import NewRecord
 from vault.records._service import RecordService
 
@@ -45,16 +46,23 @@ def _describe(exc: Exception) -> str:
     return str(exc) if isinstance(exc, ValueError) else type(exc).__name__
 
 
-def _batches(lines: Iterable[bytes], size: int, report: ImportReport) -> Iterator[list[tuple[int, NewRecord]]]:
+def _batches(
+    lines: Iterable[bytes], size: int, report: ImportReport, bsn: BsnFields
+) -> Iterator[list[tuple[int, NewRecord]]]:
     batch: list[tuple[int, NewRecord]] = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            batch.append((number, parse_line(raw)))
+            record = parse_line(raw)
         except (ValueError, ValidationError) as exc:
             report.malformed.append((number, _describe(exc)))
             continue
+        problem = bsn.problem(record.category.value, record.kind, record.fields)
+        if problem is not None:
+            report.malformed.append((number, problem))
+            continue
+        batch.append((number, record))
         if len(batch) >= size:
             yield batch
             batch = []
@@ -71,7 +79,7 @@ def import_lines(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     report = ImportReport()
-    for batch in _batches(lines, batch_size, report):
+    for batch in _batches(lines, batch_size, report, records.bsn_fields):
         result = records.create_many(actor, [record for _, record in batch])
         report.denied.extend(batch[i][0] for i in result.denied)
         report.imported += len(batch) - len(result.denied)

@@ -12,6 +12,7 @@ from vault.actor import Actor
 from vault.audit import About, EventType, Reason
 from vault.errors import AccessDenied, Conflict, Erased, InvalidInput, NotFound
 from vault.records import _repository as repository
+from vault.records._bsn import BsnFields
 from vault.records._references import is_reference, new_reference
 from vault.records._repository import CaseRecord, StoredRecord, SubjectRecord
 from vault.records._schemas import (
@@ -34,14 +35,20 @@ RESTRICTED = "restricted"
 
 
 class RecordService:
-    def __init__(self, *, guard: AccessGuard, schedule: RetentionSchedule) -> None:
+    def __init__(self, *, guard: AccessGuard, schedule: RetentionSchedule, bsn: BsnFields | None = None) -> None:
         self._guard = guard
         self._schedule = schedule
+        self._bsn = bsn or BsnFields({})
 
     @property
     def schedule(self) -> RetentionSchedule:
         """The retention schedule records are created under (their class, R36)."""
         return self._schedule
+
+    @property
+    def bsn_fields(self) -> BsnFields:
+        """The kinds of record that may hold a BSN, with their legal bases (R33)."""
+        return self._bsn
 
     # -- create ----------------------------------------------------------------------------------------------
     def create(self, actor: Actor, record: NewRecord) -> CreatedRecord:
@@ -57,6 +64,7 @@ class RecordService:
         """Decide each record, seal the allowed ones, store them and their audit events in one transaction."""
         for record in records:
             _refuse_reserved(record.fields)
+            self._bsn.require(record.category.value, record.kind, record.fields)
         return self._guard.run(
             actor,
             lambda work: self.create_in(work, records, EventType.RECORD_CREATE, Action.CREATE),
@@ -189,6 +197,9 @@ class RecordService:
                 Reason.PROFESSIONAL_OPINION,
                 Conflict("an adviser's professional opinion is not overwritten: add the subject's statement to it"),
             )
+        problem = self._bsn.problem(record.category, record.kind, fields)
+        if problem is not None:
+            grant.withdraw(Reason.NO_BSN_BASIS, InvalidInput(problem))
         self._store(work, grant, record, fields, request)
         return _view(record, reference, None)
 
