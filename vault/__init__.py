@@ -57,6 +57,7 @@ from vault.records import (
     Text,
     import_lines,
 )
+from vault.register import ProcessingRegister
 from vault.retention import RetentionSchedule
 from vault.retention import period as retention_period
 from vault.retention._schemas import RetentionItem, RetentionOutcome, RetentionReport
@@ -178,6 +179,7 @@ __all__ = [
     "NewRestriction",
     "NotFound",
     "PolicyUnavailable",
+    "ProcessingRegister",
     "PublishedAdvice",
     "Purpose",
     "Reason",

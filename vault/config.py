@@ -28,6 +28,15 @@ class OtherHolder(BaseModel):
     where_to_ask: str = Field(min_length=1, max_length=500)  # an address, a form's URL
 
 
+class RegisterParty(BaseModel):
+    """The controller or its data protection officer, as the processing register names them (art. 30(1)(a))."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    contact: str = Field(min_length=1, max_length=500)  # an address, an e-mail address
+
+
 class RetentionRule(BaseModel):
     """How long one retention class of a category is kept, from when, why, and which kinds of record belong to it
     (DOMAIN R36). ``case_file`` holds every kind no other rule of its category names."""
@@ -163,6 +172,12 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_RETENTION_RULES),
         description="retention per category and class (JSON list of {category, retention_class, years, months, "
         "counted_from, kinds, basis}); each category keeps a case_file rule (R36)",
+    )
+    register_controller: RegisterParty | None = Field(
+        default=None, description='the controller in the processing register (JSON {"name", "contact"}; R45)'
+    )
+    register_dpo: RegisterParty | None = Field(
+        default=None, description='the data protection officer in the processing register (JSON {"name", "contact"})'
     )
     bsn_fields: dict[str, BsnBasis] = Field(
         default_factory=dict,

@@ -11,6 +11,7 @@
     vault.restrictions restriction of processing, its exceptions and its lifting (R30)
     vault.rectifications  the unit's rectification of records and the subject's statements, on their request (R28)
     vault.copies       copies of the medical file a medical adviser releases on an access request (R27)
+    vault.register     the processing register's entry per category, generated (R45)
     vault.retention    the retention run: shreds what has been kept long enough, or reports it (R36)
     vault.audit        search, overview, verify, export (the security officer)
     vault.keys         status, rotate, migrate (the key admin)
@@ -42,6 +43,7 @@ from vault.keys.service import KeyService
 from vault.metrics import REFUSED_TOKENS
 from vault.processors import ProcessingAgreements
 from vault.records import BsnFields, RecordService
+from vault.register import ProcessingRegisterService
 from vault.retention import RetentionSchedule
 from vault.retention.service import Retention
 from vault.subject_rights import MedicalCopies, Rectifications, Restrictions, SubjectRights
@@ -78,6 +80,9 @@ class Vault:
         self.unit = UnitRegister(guard=deps.guard)
         self.delegations = DelegationService(guard=deps.guard, max_days=deps.settings.delegation_max_days)
         self.processors = ProcessingAgreements(guard=deps.guard)
+        self.register = ProcessingRegisterService(
+            guard=deps.guard, settings=deps.settings, records=self.records, processors=self.processors
+        )
         self.subjects = SubjectRights(
             guard=deps.guard,
             records=self.records,

@@ -55,6 +55,7 @@ class Resource(StrEnum):
     SUBJECT_REQUESTS = "subject_requests"  # the data subject's requests and their answers (R24, R32)
     LEGAL_HOLDS = "legal_holds"  # a legal claim or retention obligation that defers an erasure (R29)
     RESTRICTIONS = "restrictions"  # a subject's data restricted: stored, not otherwise processed (R30)
+    PROCESSING_REGISTER = "processing_register"  # the art. 30 register's entries, generated (R45)
     RETENTION = "retention"  # which records' retention periods ran out, and the run that shreds them (R36)
 
 

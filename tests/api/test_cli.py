@@ -195,6 +195,22 @@ def test_audit_events_older_than_five_years_are_archived_from_the_console(settin
     assert "0 event(s) archived" in run(env, "audit", "archive").stdout
 
 
+def test_the_processing_register_exports_as_json_and_as_a_document(settings: Settings, tmp_path: Path) -> None:
+    env = {
+        **environment(settings),
+        "KLUIS_REGISTER_DPO": json.dumps({"name": "F. de Vries", "contact": "fg@x.invalid"}),
+    }
+    run(env, "init")
+    exported = run(env, "register", "export")
+    register = json.loads(exported.stdout)
+    assert register["format"] == "kluis.processing-register.v1" and register["dpo"]["name"] == "F. de Vries"
+    assert [c["category"] for c in register["categories"]] == ["health", "criminal"]
+    assert "incomplete: the controller (KLUIS_REGISTER_CONTROLLER)" in exported.stderr
+    document = tmp_path / "register.html"
+    assert "written to" in run(env, "register", "export", "--format", "html", "-o", str(document)).stdout
+    assert "Processing register (Article 30(1) GDPR)" in document.read_text()
+
+
 def test_a_restriction_from_the_console_is_placed_excepted_and_lifted(settings: Settings, tmp_path: Path) -> None:
     env = environment(settings)
     run(env, "init")

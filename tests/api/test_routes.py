@@ -58,7 +58,12 @@ class World:
 def _build_world(directory: Path, database_url: str) -> Iterator[World]:
     idp = IdentityProvider(directory)
     settings = make_settings(
-        directory, database_url, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_file=idp.jwks_file
+        directory,
+        database_url,
+        oidc_issuer=ISSUER,
+        oidc_audience=AUDIENCE,
+        oidc_jwks_file=idp.jwks_file,
+        bsn_fields={"health:income_benefit": "wet_ib_2001"},  # R33: the one kind that may hold a BSN here
     )
     initialise(settings, OPERATOR)
     kluis = open_harness(settings)
@@ -290,6 +295,48 @@ def test_a_bsn_typed_into_a_path_filter_field_name_or_clear_text_is_refused_and_
             {"bsn": BSN},
         )
     assert found == 0
+
+
+def test_a_bsn_held_under_its_legal_basis_leaves_only_in_the_units_read_of_it(world: World) -> None:
+    """R33's scan over HTTP: a BSN stored in the bsn field of the configured kind is returned by the adviser's own
+    read of that record, and appears in no other response: not the create, the claims side's views, the references,
+    the audit search, overview, verify or export, the metrics."""
+    held = "111222333"  # passes the 11-test (fictional)
+    adviser = world.auth("medical_adviser-a", "medical_adviser")
+    body = {
+        "subject_ref": "CUST-9",
+        "category": "health",
+        "kind": "income_benefit",
+        "source": "payroll",
+        "purpose": "claim_assessment",
+        "fields": {"bsn": held, "amount": "1200"},
+    }
+    refused = world.client.post("/v1/cases/CASE-A/records", headers=adviser, json={**body, "kind": "report"})
+    assert refused.status_code == 422 and "legal basis" in refused.text and held not in refused.text
+    responses = [world.client.post("/v1/cases/CASE-A/records", headers=adviser, json=body)]
+    assert responses[0].status_code == 201, responses[0].text
+    record_id = responses[0].json()["record_id"]
+    read = world.client.get(f"/v1/records/{record_id}?purpose=claim_assessment", headers=adviser)
+    assert read.status_code == 200 and read.json()["fields"]["bsn"] == held  # the sealed field, to the unit
+    claims = world.auth("claims_handler-a", "claims_handler")
+    view = world.client.get("/v1/cases/CASE-A?purpose=claim_assessment", headers=claims)
+    responses.append(view)
+    responses += [
+        world.client.get(f"/v1/references/{r['reference']}?purpose=claim_assessment", headers=claims)
+        for r in view.json()["records"]
+    ]
+    security = world.auth("security_officer-a", "security_officer")
+    for path in (
+        "/v1/audit/events?limit=500",
+        "/v1/audit/export",
+        "/v1/audit/verify",
+        "/v1/audit/overview?user=medical_adviser-a",
+    ):
+        responses.append(world.client.get(path, headers=security))
+    responses.append(world.client.get("/metrics"))
+    assert all(r.status_code == 200 for r in responses[1:]), [r.status_code for r in responses]
+    for response in responses:
+        assert held not in response.text and held not in str(response.headers), response.url
 
 
 def test_oversized_body_is_refused_with_413(world: World) -> None:

@@ -541,12 +541,22 @@ def locked_exception(session: Session, organisation: str, exception_id: int) -> 
     return exception_row(rows[0]) if rows else None
 
 
-def records_sealed_by(session: Session, key_ids: Sequence[str]) -> set[str]:
-    """The records any of these keys seals a field of, or a value a change replaced (R28)."""
+def records_sealed_by(session: Session, subject_id: str, key_ids: Sequence[str]) -> set[str]:
+    """The subject's records any of these keys (all of that subject's) seals a field of, or a value a change
+    replaced (R28). Found through the subject's records, so no index on the fields' key is needed (imports write
+    every field row; a retention run asks once per scope)."""
     if not key_ids:
         return set()
-    current = select(RecordField.record_id).where(RecordField.data_key_id.in_(list(key_ids)))
-    kept = select(RecordFieldVersion.record_id).where(RecordFieldVersion.data_key_id.in_(list(key_ids)))
+    current = (
+        select(RecordField.record_id)
+        .join(Record, Record.id == RecordField.record_id)
+        .where(Record.subject_id == subject_id, RecordField.data_key_id.in_(list(key_ids)))
+    )
+    kept = (
+        select(RecordFieldVersion.record_id)
+        .join(Record, Record.id == RecordFieldVersion.record_id)
+        .where(Record.subject_id == subject_id, RecordFieldVersion.data_key_id.in_(list(key_ids)))
+    )
     return {str(r) for (r,) in session.execute(current.union(kept))}
 
 

@@ -81,7 +81,7 @@ def shred_scope(work: Work, grants: Sequence[Grant], scope: RetentionScope) -> l
         if row.case_ref == scope.case_ref and row.retention_class == scope.retention_class
     ]
     key_ids = sorted(row.id for row in keys)
-    sealed = repository.records_sealed_by(work.session, key_ids)
+    sealed = repository.records_sealed_by(work.session, scope.subject_id, key_ids)
     missing = sealed - {grant.target.about.record_id for grant in grants}
     if missing:
         # a record nobody decided on would be shredded without its own event: refuse the whole scope

@@ -50,6 +50,7 @@ class EventType(StrEnum):
     HOLD_LIFT = "legal_hold.lift"
     HOLD_LIST = "legal_hold.list"
     SUBJECT_ERASE = "subject.erase"  # crypto-shredding (R29)
+    REGISTER_EXPORT = "register.export"  # the processing register exported (R45)
     RETENTION_RUN = "retention.run"  # a retention run (or its dry run) begins (R36)
     RETENTION_ERASE = "retention.erase"  # one record shredded because its retention period ended (R36)
     RESTRICTION_PLACE = "restriction.place"  # restriction of processing (R30)
@@ -193,6 +194,7 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.HOLD_LIFT: ("U", "legal_hold"),
     EventType.HOLD_LIST: ("R", "legal_hold"),
     EventType.SUBJECT_ERASE: ("D", "record"),
+    EventType.REGISTER_EXPORT: ("E", "processing_register"),
     EventType.RETENTION_RUN: ("R", "retention"),
     EventType.RETENTION_ERASE: ("D", "record"),
     EventType.RESTRICTION_PLACE: ("C", "restriction"),

@@ -39,7 +39,7 @@ class RecordField(Base):
 
     record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"), index=True)  # for a retention scope (0018)
+    data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -118,6 +118,11 @@ class ProcessingAgreements:
 
         return self._guard.run(actor, operation, reads_only=True)
 
+    def listed_in(self, work: Work) -> list[AgreementView]:
+        """Every agreement of the controller, inside a unit of work the caller has authorized (the processing
+        register names the processors, R45)."""
+        return [_view(work, listed) for listed in repository.listed(work.session, work.actor.organisation)]
+
 
 def _target(about: About) -> Target:
     return Target(Resource.PROCESSING_AGREEMENTS, about)

@@ -3,7 +3,7 @@ holds, erasure by crypto-shredding with a signed receipt, and restriction of pro
 
 from vault.subject_rights._medical_copy import COPY_FORMAT, MedicalCopies
 from vault.subject_rights._rectification import Rectifications
-from vault.subject_rights._report import REPORT_FORMAT, NameDisclosure, SubjectReport
+from vault.subject_rights._report import DEFAULT_LEGAL_BASES, REPORT_FORMAT, NameDisclosure, SubjectReport
 from vault.subject_rights._restrictions import Restrictions
 from vault.subject_rights._schemas import (
     CopyOrder,
@@ -29,6 +29,7 @@ from vault.subject_rights._service import RECEIPT_LABEL, SubjectRights, receipt_
 
 __all__ = [
     "COPY_FORMAT",
+    "DEFAULT_LEGAL_BASES",
     "RECEIPT_LABEL",
     "REPORT_FORMAT",
     "CopyOrder",

@@ -21,12 +21,9 @@ def upgrade() -> None:
     op.add_column("records", sa.Column("retention_class", sa.String(32), nullable=False, server_default="case_file"))
     # A closure from before is proven by its case.close event in the chained log instead (vault/retention).
     op.add_column("cases", sa.Column("closure_mac", sa.LargeBinary(), nullable=True))
-    # Shredding a scope first finds every record its keys seal: without this, a scan of all fields per scope.
-    op.create_index("ix_record_fields_data_key_id", "record_fields", ["data_key_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_record_fields_data_key_id", table_name="record_fields")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("closure_mac")
     with op.batch_alter_table("records") as batch:
