@@ -9,6 +9,7 @@ from vault.actor import Actor
 from vault.assignments import AssignmentView
 from vault.audit import AuditPage, AuditQuery, Reason, Tally, Verification, verify_export
 from vault.bootstrap import InitReport, check_policy_files, grant_service_role, initialise, open_vault
+from vault.breaches import BreachChange, BreachView, NewBreach
 from vault.break_glass import BreakGlassView
 from vault.cases import AdviceInput, CaseView, CausalLink, Conclusion, PublishedAdvice, Referral
 from vault.config import Settings
@@ -89,15 +90,18 @@ from vault.vault import Vault
 from vault.vocabulary import (
     Action,
     AuthStrength,
+    BreachRisk,
     BreakGlassReason,
     BsnBasis,
     Category,
     CopyRecipient,
     ExceptionKind,
     ExclusionGround,
+    Exposure,
     HoldGround,
     IdentityMethod,
     LiftReason,
+    NotInformedGround,
     Purpose,
     Relation,
     RequestKind,
@@ -128,6 +132,9 @@ __all__ = [
     "AuditUnavailable",
     "AuthStrength",
     "BatchResult",
+    "BreachChange",
+    "BreachRisk",
+    "BreachView",
     "BreakGlassReason",
     "BreakGlassView",
     "BsnBasis",
@@ -152,6 +159,7 @@ __all__ = [
     "ExceptionKind",
     "ExceptionView",
     "ExclusionGround",
+    "Exposure",
     "Extension",
     "ExtensionReason",
     "FieldName",
@@ -172,12 +180,14 @@ __all__ = [
     "Moment",
     "NameDisclosure",
     "NewAgreement",
+    "NewBreach",
     "NewException",
     "NewHold",
     "NewRecord",
     "NewRequest",
     "NewRestriction",
     "NotFound",
+    "NotInformedGround",
     "PolicyUnavailable",
     "ProcessingRegister",
     "PublishedAdvice",

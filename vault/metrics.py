@@ -30,3 +30,7 @@ AUDIT_HEAD = Gauge(
 )
 WITNESSED = Gauge("kluis_audit_witnessed_seq", "Newest signed head given to the witness", multiprocess_mode="max")
 WITNESS_FAILURES = Counter("kluis_audit_witness_failures", "Signed heads the witness did not take")
+BREACHES_OVERDUE = Gauge(
+    "kluis_breach_notifications_overdue",
+    "Notifiable breaches past their 72-hour deadline without a notification to the authority (R46), as last listed",
+)

@@ -11,6 +11,7 @@
     vault.restrictions restriction of processing, its exceptions and its lifting (R30)
     vault.rectifications  the unit's rectification of records and the subject's statements, on their request (R28)
     vault.copies       copies of the medical file a medical adviser releases on an access request (R27)
+    vault.breaches     the breach register: deadlines, risk, notifications, protection from key state (R46)
     vault.register     the processing register's entry per category, generated (R45)
     vault.retention    the retention run: shreds what has been kept long enough, or reports it (R36)
     vault.audit        search, overview, verify, export (the security officer)
@@ -33,6 +34,7 @@ from vault.actor import Actor
 from vault.assignments import AssignmentService
 from vault.audit import Reason, head
 from vault.audit.service import AuditService
+from vault.breaches import BreachRegister
 from vault.break_glass import BreakGlassService
 from vault.cases import CaseService
 from vault.config import Settings
@@ -80,6 +82,7 @@ class Vault:
         self.unit = UnitRegister(guard=deps.guard)
         self.delegations = DelegationService(guard=deps.guard, max_days=deps.settings.delegation_max_days)
         self.processors = ProcessingAgreements(guard=deps.guard)
+        self.breaches = BreachRegister(guard=deps.guard)
         self.register = ProcessingRegisterService(
             guard=deps.guard, settings=deps.settings, records=self.records, processors=self.processors
         )

@@ -55,6 +55,7 @@ class Resource(StrEnum):
     SUBJECT_REQUESTS = "subject_requests"  # the data subject's requests and their answers (R24, R32)
     LEGAL_HOLDS = "legal_holds"  # a legal claim or retention obligation that defers an erasure (R29)
     RESTRICTIONS = "restrictions"  # a subject's data restricted: stored, not otherwise processed (R30)
+    BREACHES = "breaches"  # the breach register (R46)
     PROCESSING_REGISTER = "processing_register"  # the art. 30 register's entries, generated (R45)
     RETENTION = "retention"  # which records' retention periods ran out, and the run that shreds them (R36)
 
@@ -130,6 +131,32 @@ class BsnBasis(StrEnum):
     WET_LB_1964 = "wet_lb_1964"  # wage tax withheld on periodic benefits, the insurer as withholding agent
     PENSIOENWET = "pensioenwet"  # pension and annuity administration
     WET_SUWI = "wet_suwi"  # exchange with UWV on sickness and disability benefits (ZW, WIA)
+
+
+class Exposure(StrEnum):
+    """What a breach exposed: decides whether encryption under keys kept safe protected the data (art. 34(3)(a))."""
+
+    DATABASE_COPY = "database_copy"  # the database or a dump of it: ciphertexts and wrapped data keys
+    BACKUP = "backup"  # a backup medium of the database
+    KEY_MATERIAL = "key_material"  # the key provider's material (KEKs, the master secret)
+    DECRYPTED = "decrypted"  # data seen or taken in the clear (a misused account, a printout, a screen)
+    OTHER = "other"
+
+
+class BreachRisk(StrEnum):
+    """The risk to the subjects' rights and freedoms (art. 33(1), 34(1))."""
+
+    UNLIKELY = "unlikely"  # not notifiable to the authority; still recorded (art. 33(5))
+    RISK = "risk"  # notify the Autoriteit Persoonsgegevens within 72 hours
+    HIGH = "high"  # also inform the subjects without undue delay, unless art. 34(3) applies
+
+
+class NotInformedGround(StrEnum):
+    """Why the subjects of a high-risk breach were not informed (art. 34(3))."""
+
+    ENCRYPTED = "encrypted"  # (a) unintelligible to anyone not authorised: encrypted, keys not compromised
+    RISK_REMOVED = "risk_removed"  # (b) later measures ensure the high risk no longer materialises
+    PUBLIC_NOTICE = "public_notice"  # (c) disproportionate effort: a public communication instead
 
 
 class RetentionStart(StrEnum):

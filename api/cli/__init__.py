@@ -10,6 +10,7 @@ import typer
 
 from api.cli import (
     audit,
+    breaches,
     break_glass,
     db,
     keys,
@@ -36,6 +37,7 @@ for group in (
     restrictions,
     retention,
     register,
+    breaches,
     break_glass,
     keys,
     audit,

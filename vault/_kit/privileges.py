@@ -34,6 +34,7 @@ DATA = (
     "erasures",
     "restrictions",
     "restriction_exceptions",
+    "breaches",
 )
 READ_ONLY = ("policy_rules", "alembic_version")
 # The values a change replaced (R28) and the copies released (R27): kept, never changed by the service.

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn, Protocol, TypeVar
 
 import structlog
@@ -41,6 +41,7 @@ from vault.access._row_macs import (
     RowMacs,
     agreement_message,
     assignment_message,
+    breach_message,
     closure_message,
     delegation_message,
     exception_message,
@@ -735,6 +736,28 @@ class Work:
             self._alert("medical_release", f"medical_release:{row.id}")
         return sealed
 
+    def breach_mac(self, grant: Grant, row: Any) -> bytes:
+        """The MAC of a breach register entry (R46) this unit's grant allows writing."""
+        self._require_open()
+        if (
+            grant._work is not self
+            or grant.target.resource is not Resource.BREACHES
+            or grant.action is not Action.MANAGE
+        ):
+            raise PermissionError("this grant is not for the breach register")
+        return self._guard._row_macs.sign(breach_message(self.actor.organisation, row.id, _breach_columns(row)))
+
+    def kek_versions_in_use(self, category: Category) -> list[int]:
+        """The KEK versions wrapping a live data key of the category (a breach's key state, R34, R46)."""
+        return repository.kek_versions_in_use(self.session, category.value)
+
+    def breach_sealed(self, row: Any) -> bool:
+        """Whether a breach entry is as Kluis wrote it; one changed in the database raises an integrity alert."""
+        sealed = self._guard._row_macs.valid(breach_message(row.organisation, row.id, _breach_columns(row)), row.mac)
+        if not sealed:
+            self._alert("breach", f"breach:{row.id}")
+        return sealed
+
     def serves(self, category: Category, purpose: Purpose) -> bool:
         """Whether the policy lets any data role assigned to a case read the category for this purpose (an exception
         for a purpose nobody may read for would let nothing through)."""
@@ -898,6 +921,35 @@ _RELEASE_COLUMNS = (
     "record_ids",
     "excluded",
 )
+
+
+BREACH_COLUMNS = (
+    "detected_at",
+    "recorded_at",
+    "recorded_by",
+    "exposure",
+    "categories",
+    "description",
+    "compromised_keks",
+    "risk",
+    "risk_assessment",
+    "authority_notified_at",
+    "authority_reference",
+    "subjects_informed_at",
+    "not_informed_ground",
+    "closed_at",
+)
+
+
+def _breach_columns(row: Any) -> tuple[str, ...]:
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return str(value)
+
+    return tuple(text(getattr(row, name)) for name in BREACH_COLUMNS)
 
 
 def _release_message(organisation: str, values: dict[str, Any]) -> bytes:

@@ -585,3 +585,14 @@ def retention_candidates(
     if subject_ids is not None:
         query = query.where(Record.subject_id.in_(list(subject_ids)))
     return [tuple(row) for row in session.execute(query)]
+
+
+def kek_versions_in_use(session: Session, category: str) -> list[int]:
+    """The KEK versions that wrap a live data key of the category."""
+    query = (
+        select(DataKeyRow.kek_version)
+        .where(DataKeyRow.category == category, DataKeyRow.wrapped.is_not(None))
+        .distinct()
+        .order_by(DataKeyRow.kek_version)
+    )
+    return [int(v) for v in session.scalars(query)]

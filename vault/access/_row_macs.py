@@ -33,6 +33,7 @@ _RESTRICTION = b"kluis.row.restriction"
 _EXCEPTION = b"kluis.row.restriction_exception"
 _RELEASE = b"kluis.row.medical_release"
 _CLOSURE = b"kluis.row.case_closure"
+_BREACH = b"kluis.row.breach"
 _VERSION = 1
 _WITH_PROCESSOR = 2  # a unit member's message that names the processor they work for
 _U16 = struct.Struct(">H").pack
@@ -207,6 +208,11 @@ def release_message(
 def closure_message(organisation: str, case_ref: str, subject_id: str, closed_at: datetime, closed_by: str) -> bytes:
     """A case's closure: which case, whose, when and by whom (a retention period counts from it, R36)."""
     return _message(_CLOSURE, (organisation, case_ref, subject_id, _when(closed_at), closed_by))
+
+
+def breach_message(organisation: str, breach_id: int, columns: tuple[str, ...]) -> bytes:
+    """A breach: its id and every column of its register entry, in BREACH_COLUMNS order ("" when NULL)."""
+    return _message(_BREACH, (organisation, str(breach_id), *columns))
 
 
 class RowMacs:

@@ -50,6 +50,9 @@ class EventType(StrEnum):
     HOLD_LIFT = "legal_hold.lift"
     HOLD_LIST = "legal_hold.list"
     SUBJECT_ERASE = "subject.erase"  # crypto-shredding (R29)
+    BREACH_RECORD = "breach.record"  # a breach entered in the register (R46)
+    BREACH_CHANGE = "breach.change"  # its assessment, notifications or closure
+    BREACH_LIST = "breach.list"
     REGISTER_EXPORT = "register.export"  # the processing register exported (R45)
     RETENTION_RUN = "retention.run"  # a retention run (or its dry run) begins (R36)
     RETENTION_ERASE = "retention.erase"  # one record shredded because its retention period ended (R36)
@@ -194,6 +197,9 @@ _KINDS: dict[EventType, tuple[ActionCode, str]] = {
     EventType.HOLD_LIFT: ("U", "legal_hold"),
     EventType.HOLD_LIST: ("R", "legal_hold"),
     EventType.SUBJECT_ERASE: ("D", "record"),
+    EventType.BREACH_RECORD: ("C", "breach"),
+    EventType.BREACH_CHANGE: ("U", "breach"),
+    EventType.BREACH_LIST: ("R", "breach"),
     EventType.REGISTER_EXPORT: ("E", "processing_register"),
     EventType.RETENTION_RUN: ("R", "retention"),
     EventType.RETENTION_ERASE: ("D", "record"),

@@ -6,6 +6,7 @@ contract), so no other code can write an audit row.
 """
 
 from vault.models._base import Base, Timestamp, UTCDateTime
+from vault.models.breaches import Breach
 from vault.models.break_glass import BreakGlassUse
 from vault.models.cases import Advice, Case, CaseAssignment, Delegation
 from vault.models.keys import DataKeyRow
@@ -26,6 +27,7 @@ from vault.models.unit import UnitMember
 __all__ = [
     "Advice",
     "Base",
+    "Breach",
     "BreakGlassUse",
     "Case",
     "CaseAssignment",
