@@ -211,6 +211,21 @@ def test_the_processing_register_exports_as_json_and_as_a_document(settings: Set
     assert "Processing register (Article 30(1) GDPR)" in document.read_text()
 
 
+def test_a_breach_from_the_console_is_overdue_until_notified(settings: Settings) -> None:
+    env = environment(settings)
+    run(env, "init")
+    detected = (datetime.now(UTC) - timedelta(hours=80)).isoformat()
+    recorded = run(env, "breaches", "record", detected, "database_copy", "A dump on a share", "--category", "health")
+    breach_id = recorded.stdout.split("\t")[0]
+    assert "OVERDUE" in recorded.stdout and "health:protected" in recorded.stdout
+    due = run(env, "breaches", "due", check=False)
+    assert due.returncode == 1 and "overdue" in due.stderr
+    now = datetime.now(UTC).isoformat()
+    run(env, "breaches", "change", breach_id, "--risk", "risk", "--notified-at", now, "--authority-reference", "AP-1")
+    assert run(env, "breaches", "due").stdout == ""
+    assert "closed" in run(env, "breaches", "change", breach_id, "--close").stdout
+
+
 def test_a_restriction_from_the_console_is_placed_excepted_and_lifted(settings: Settings, tmp_path: Path) -> None:
     env = environment(settings)
     run(env, "init")
