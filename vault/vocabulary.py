@@ -173,6 +173,7 @@ class RetentionDeferral(StrEnum):
     OPEN_REQUEST = "open_request"  # the subject has a request open: its answer may need these records (art. 12, 15)
     RESTRICTED = "restricted"  # the subject asked to keep them restricted rather than erased (art. 18(1)(b),(c))
     CLOSURE_UNPROVEN = "closure_unproven"  # the case's closure is not as Kluis sealed and logged it
+    SCOPE_MISMATCH = "scope_mismatch"  # the records' columns and their data keys disagree (edited in the database)
     PRE_SCOPE_KEY = "pre_scope_key"  # sealed under a key from before the per-case scope: `kluis keys migrate` first
 
 

@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -255,7 +256,7 @@ def test_a_restriction_from_the_console_is_placed_excepted_and_lifted(settings: 
     assert "legal_claims_order\tlegal_claims" in excepted.stdout
     bad = run(env, "restrictions", "lift", restriction_id, "accuracy_verified", "--told-on", "yesterday", check=False)
     assert bad.returncode == 2
-    today = datetime.now(UTC).date().isoformat()
+    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()  # the insurer's calendar day
     lifted = run(env, "restrictions", "lift", restriction_id, "accuracy_verified", "--told-on", today).stdout
     assert "lifted" in lifted
     assert "lifted" in run(env, "restrictions", "list", "--customer", "CUST-1").stdout

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -254,7 +255,9 @@ def test_a_restricted_record_is_451_until_a_legal_claims_order_and_the_lifting(s
     assert granted.status_code == 201, granted.text
     assert client.get(read + "legal_claims", headers=adviser).json()["fields"]["summary"] == "CANARY-HTTP"
     assert client.get(read + "claim_assessment", headers=adviser).status_code == 451
-    lifting = {"reason": "accuracy_verified", "subject_told_on": kluis.vault.clock.now().date().isoformat()}
+    # the subject is told on the insurer's calendar day (Europe/Amsterdam), which after 23:00 UTC is tomorrow's
+    told_on = kluis.vault.clock.now().astimezone(ZoneInfo("Europe/Amsterdam")).date().isoformat()
+    lifting = {"reason": "accuracy_verified", "subject_told_on": told_on}
     lifted = client.post(f"/v1/restrictions/{restriction}/lifting", headers=privacy, json=lifting)
     assert lifted.status_code == 200 and lifted.json()["live"] is False
     assert client.get(read + "claim_assessment", headers=adviser).status_code == 200

@@ -98,7 +98,8 @@ def test_the_grants_are_printable_and_name_only_what_the_service_needs() -> None
 
     statements = service_grants("kluis_app")
     kept = (
-        'public."audit_events", public."audit_checkpoints", public."record_field_versions", public."medical_releases"'
+        'public."audit_events", public."audit_checkpoints", public."audit_archives", public."record_field_versions", '
+        'public."medical_releases"'
     )
     assert f"GRANT SELECT, INSERT ON {kept} TO kluis_app" in statements
     assert not [s for s in statements if "audit_events" in s and ("UPDATE" in s or "DELETE" in s) and "GRANT" in s]

@@ -269,20 +269,56 @@ def test_a_closure_moved_back_in_the_database_shreds_nothing_and_alerts(timed: H
     assert any(a["target"] == "case_closure:C-1" for a in alerts)
 
 
-def test_a_closure_from_before_seals_is_proven_by_the_log_and_only_as_logged(
+def test_a_closure_without_its_seal_is_never_proven_not_even_by_a_row_forged_in_the_log(
     timed: Harness, clock: ManualClock
 ) -> None:
-    first = _case(timed, "CUST-1", "C-1")
-    second = _case(timed, "CUST-2", "C-2")
-    with timed.sessions.begin() as session:  # as migration 0018 leaves closures made before it
-        session.execute(sa.text("UPDATE cases SET closure_mac = NULL"))
+    clock.current = datetime(2032, 1, 1, 12, 0, tzinfo=UTC)
+    ids = _case(timed, "CUST-1", "C-1")
+    forged = json.dumps({"event_type": "case.close", "outcome": "allowed", "case_ref": "C-1"}).encode()
+    with timed.sessions.begin() as session:  # the seal removed, the closure moved back, a log row forged at seq -5
         session.execute(
-            sa.text("UPDATE cases SET closed_at = :t WHERE case_ref = 'C-2'"), {"t": datetime(2019, 1, 1, tzinfo=UTC)}
+            sa.text("UPDATE cases SET closure_mac = NULL, closed_at = :t"), {"t": datetime(2020, 1, 1, tzinfo=UTC)}
         )
+        session.execute(
+            sa.text(
+                "INSERT INTO audit_events (seq, prev_hash, hash, body, occurred_at, actor, event_type, outcome,"
+                " case_ref) VALUES (-5, :p, :h, :b, :t, 'x', 'case.close', 'allowed', 'C-1')"
+            ),
+            {"p": b"p" * 32, "h": b"h" * 32, "b": forged, "t": datetime(2020, 1, 1, tzinfo=UTC)},
+        )
+    clock.current = datetime(2028, 1, 1, 12, 0, tzinfo=UTC)
+    assert _outcomes(_run(timed)) == {i: (RetentionOutcome.DEFERRED, RetentionDeferral.CLOSURE_UNPROVEN) for i in ids}
+    assert any(a["target"] == "case_closure:C-1" for a in _events(timed, "integrity.alert"))
+    result = timed.vault.audit.verify(actor("sol", "security_officer"))
+    assert not result.ok and (result.problem, result.first_bad_seq) == ("inserted", -5)
+
+
+def test_a_record_relabelled_to_a_shorter_class_in_the_database_is_deferred_and_alerted(
+    timed: Harness, clock: ManualClock
+) -> None:
+    _case(timed, "CUST-1", "C-1", close=False)
+    injury = _record(timed, "CUST-1", "C-1", "injury_report")  # liability: 20 years
+    timed.vault.cases.close(CLAIMS, "C-1")
+    with timed.sessions.begin() as session:
+        session.execute(sa.text("UPDATE records SET retention_class = 'case_file' WHERE id = :r"), {"r": injury})
     clock.current = datetime(2034, 1, 1, 12, 0, tzinfo=UTC)
     outcomes = _outcomes(_run(timed))
-    assert {outcomes[i] for i in first} == {(RetentionOutcome.SHREDDED, None)}
-    assert {outcomes[i] for i in second} == {(RetentionOutcome.DEFERRED, RetentionDeferral.CLOSURE_UNPROVEN)}
+    assert outcomes[injury] == (RetentionOutcome.DEFERRED, RetentionDeferral.SCOPE_MISMATCH)
+    assert _live_keys(timed, "C-1") == 2  # neither the case file nor the liability key went
+    assert any(a["target"].startswith("retention_scope:C-1") for a in _events(timed, "integrity.alert"))
+
+
+def test_a_live_hold_moved_to_another_case_in_the_database_still_defers_all_the_subjects_data(
+    timed: Harness, clock: ManualClock
+) -> None:
+    ids = _case(timed, "CUST-1", "C-1")
+    timed.vault.subjects.place_hold(
+        PRIVACY, NewHold(subject_ref="CUST-1", case_ref="C-1", ground=HoldGround.LEGAL_CLAIM, reference="ROL-1")
+    )
+    with timed.sessions.begin() as session:
+        session.execute(sa.text("UPDATE legal_holds SET case_ref = 'C-9'"))
+    clock.current = datetime(2034, 1, 1, 12, 0, tzinfo=UTC)
+    assert _outcomes(_run(timed)) == {i: (RetentionOutcome.DEFERRED, RetentionDeferral.LEGAL_HOLD) for i in ids}
 
 
 def test_only_the_privacy_officer_runs_retention(timed: Harness, clock: ManualClock) -> None:

@@ -62,7 +62,6 @@ from vault.audit import (
     EventType,
     Outcome,
     Reason,
-    closure_logged,
     erased_key_ids,
     events,
 )
@@ -582,6 +581,15 @@ class Work:
         for a retention run the caller's work has authorized; never a value."""
         return _retention.candidates(self.session, self.actor.organisation, subject_ids)
 
+    def scope_consistent(self, scope: RetentionScope, record_ids: set[str]) -> bool:
+        """Whether the scope's live keys seal exactly these records (the retention candidates' columns agree with
+        the keys); not so raises an integrity alert: a record's class, case or subject edited in the database."""
+        key_ids, sealed = _retention.scope_keys(self, scope)
+        if key_ids and sealed == record_ids:
+            return True
+        self._alert("retention_scope", f"retention_scope:{scope.case_ref}:{scope.retention_class}", scope.case_ref)
+        return False
+
     def shred_expired(self, grants: Sequence[Grant], scope: RetentionScope) -> list[str]:
         """Crypto-shred one expired retention scope (R36), each of its records decided with its own grant in this
         unit (vault/access/_retention.py). The keys are gone exactly when the events commit."""
@@ -597,17 +605,15 @@ class Work:
         return self._guard._row_macs.sign(message)
 
     def closure_proven(self, row: Any) -> bool:
-        """Whether a closed case's closure is as Kluis wrote it: its seal holds, or, for a closure from before
-        closures were sealed, the chained log holds that closing. A broken seal raises an integrity alert."""
+        """Whether a closed case's closure is as Kluis wrote it: its seal holds. A missing or broken seal raises an
+        integrity alert (a closure is never proven from the log: a row forged there would prove it)."""
         if row.closed_at is None or row.closed_by is None:
             return False
-        if row.closure_mac is not None:
-            message = closure_message(row.organisation, row.case_ref, row.subject_id, row.closed_at, row.closed_by)
-            if self._guard._row_macs.valid(message, row.closure_mac):
-                return True
-            self._alert("case", f"case_closure:{row.case_ref}", row.case_ref)
-            return False
-        return closure_logged(self.session, row.organisation, row.case_ref, row.closed_at)
+        message = closure_message(row.organisation, row.case_ref, row.subject_id, row.closed_at, row.closed_by)
+        if row.closure_mac is not None and self._guard._row_macs.valid(message, row.closure_mac):
+            return True
+        self._alert("case", f"case_closure:{row.case_ref}", row.case_ref)
+        return False
 
     def request_mac(self, grant: Grant, row: Any, **changes: Any) -> bytes:
         """The MAC of a subject's request row (with ``changes`` applied) this unit's grant allows writing."""

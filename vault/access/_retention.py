@@ -59,6 +59,19 @@ def candidates(session: Session, organisation: str, subject_ids: Sequence[str] |
     ]
 
 
+def scope_keys(work: Work, scope: RetentionScope) -> tuple[list[str], set[str]]:
+    """The scope's live data keys, and every record of the subject they seal."""
+    keys = [
+        row
+        for row in work._guard._data_keys.subject_keys(
+            work.session, scope.subject_id, scope.category, lock=not work.reads_only
+        )
+        if row.case_ref == scope.case_ref and row.retention_class == scope.retention_class
+    ]
+    key_ids = sorted(row.id for row in keys)
+    return key_ids, repository.records_sealed_by(work.session, scope.subject_id, key_ids)
+
+
 def shred_scope(work: Work, grants: Sequence[Grant], scope: RetentionScope) -> list[str]:
     """Destroy the scope's live data keys. ``grants``: one allowed retention erasure per record they seal, of this
     unit of work, each for this subject, category and case; each is used once. Returns the key ids destroyed."""
@@ -75,17 +88,11 @@ def shred_scope(work: Work, grants: Sequence[Grant], scope: RetentionScope) -> l
             raise PermissionError("this grant is not a retention erasure of this scope")
         if grant._used:
             raise PermissionError("a retention grant shreds once")
-    keys = [
-        row
-        for row in work._guard._data_keys.subject_keys(work.session, scope.subject_id, scope.category)
-        if row.case_ref == scope.case_ref and row.retention_class == scope.retention_class
-    ]
-    key_ids = sorted(row.id for row in keys)
-    sealed = repository.records_sealed_by(work.session, scope.subject_id, key_ids)
-    missing = sealed - {grant.target.about.record_id for grant in grants}
-    if missing:
-        # a record nobody decided on would be shredded without its own event: refuse the whole scope
-        raise PermissionError(f"{len(missing)} record(s) of this scope have no retention event")
+    key_ids, sealed = scope_keys(work, scope)
+    if not key_ids or sealed != {grant.target.about.record_id for grant in grants}:
+        # a record nobody decided on would be shredded without its own event, or one decided on would be reported
+        # shredded while its key lives: refuse the whole scope (the run checks this first and defers)
+        raise PermissionError("the records of this scope are not the records its keys seal")
     work._guard._data_keys.destroy(work.session, key_ids, work.now)
     for grant in grants:
         grant._used = True

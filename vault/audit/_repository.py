@@ -157,10 +157,29 @@ def checkpoints(session: Session, upto: int | None = None) -> dict[int, Checkpoi
     return {seq: Checkpoint(seq, bytes(h), bytes(sig)) for seq, h, sig in session.execute(query)}
 
 
+def _in_chain() -> Any:
+    """Rows in the stretch verification covers: after the newest archive boundary, up to the head. A row forged
+    outside it (seq 0 or below, below a boundary, beyond the head) is never read as an event (verify reports it)."""
+    floor = select(func.coalesce(func.max(AuditArchive.seq_to), 0)).scalar_subquery()
+    top = select(AuditHead.seq).where(AuditHead.id == 1).scalar_subquery()
+    return (AuditEventRow.seq > floor) & (AuditEventRow.seq <= top)
+
+
+def rows_outside_chain(session: Session) -> int | None:
+    """The lowest sequence number of a row outside the verified stretch, or None."""
+    floor = select(func.coalesce(func.max(AuditArchive.seq_to), 0)).scalar_subquery()
+    top = select(AuditHead.seq).where(AuditHead.id == 1).scalar_subquery()
+    query = select(func.min(AuditEventRow.seq)).where((AuditEventRow.seq <= floor) | (AuditEventRow.seq > top))
+    found = session.scalar(query)
+    return None if found is None else int(found)
+
+
 def search(session: Session, organisation: str, query: AuditQuery) -> AuditPage:
     """One organisation's events matching the query (never another's, R47)."""
     limit = max(1, min(query.limit, MAX_PAGE))
-    statement = select(AuditEventRow.seq, AuditEventRow.body).where(AuditEventRow.organisation == organisation)
+    statement = select(AuditEventRow.seq, AuditEventRow.body).where(
+        AuditEventRow.organisation == organisation, _in_chain()
+    )
     for column, value in (
         (AuditEventRow.actor, query.user),
         (AuditEventRow.subject, query.subject),
@@ -187,7 +206,7 @@ def subject_events(session: Session, organisation: str, subject: str) -> list[di
     that drops an event is what verify reports as mismatched_index)."""
     statement = (
         select(AuditEventRow.seq, AuditEventRow.body)
-        .where(AuditEventRow.organisation == organisation, AuditEventRow.subject == subject)
+        .where(AuditEventRow.organisation == organisation, AuditEventRow.subject == subject, _in_chain())
         .order_by(AuditEventRow.occurred_at, AuditEventRow.seq)
     )
     events = ({"seq": seq, **json.loads(body)} for seq, body in session.execute(statement))
@@ -205,6 +224,7 @@ def erased_key_ids(session: Session, category: str) -> set[str]:
         AuditEventRow.event_type.in_(SHREDDING_EVENTS),
         AuditEventRow.category == category,
         AuditEventRow.outcome == "allowed",
+        _in_chain(),
     )
     found: set[str] = set()
     for (body,) in session.execute(statement):
@@ -213,28 +233,6 @@ def erased_key_ids(session: Session, category: str) -> set[str]:
         if event.get("event_type") in SHREDDING_EVENTS and event.get("category") == category and ERASED_KEYS in target:
             found.update(key for key in target.split(ERASED_KEYS, 1)[1].split(",") if key)
     return found
-
-
-def closure_logged(session: Session, organisation: str, case_ref: str, closed_at: datetime) -> bool:
-    """Whether the chained log holds the allowed closing of this case at exactly this moment (a closure from before
-    closures were sealed is proven so). Found by the index columns, held to the body."""
-    statement = select(AuditEventRow.body).where(
-        AuditEventRow.event_type == "case.close",
-        AuditEventRow.case_ref == case_ref,
-        AuditEventRow.outcome == "allowed",
-    )
-    moment = _utc_text(closed_at)
-    for (body,) in session.execute(statement):
-        event = json.loads(body)
-        if (
-            event.get("event_type") == "case.close"
-            and event.get("outcome") == "allowed"
-            and event.get("case_ref") == case_ref
-            and event.get("actor", {}).get("organisation") == organisation
-            and event.get("occurred_at") == moment
-        ):
-            return True
-    return False
 
 
 def overview(session: Session, organisation: str, *, user: str | None, subject: str | None) -> list[Tally]:
@@ -250,7 +248,7 @@ def overview(session: Session, organisation: str, *, user: str | None, subject: 
             func.min(AuditEventRow.occurred_at),
             func.max(AuditEventRow.occurred_at),
         )
-        .where(column == value, AuditEventRow.organisation == organisation)
+        .where(column == value, AuditEventRow.organisation == organisation, _in_chain())
         .group_by(AuditEventRow.category, AuditEventRow.event_type, AuditEventRow.outcome)
         .order_by(AuditEventRow.event_type, AuditEventRow.outcome)
     )

@@ -119,6 +119,10 @@ class AuditService:
                     head_sealed=self._guard.audit_head_sealed(head),
                     start=None if archived is None else (archived.seq_to, archived.hash),
                 )
+            outside = repository.rows_outside_chain(session) if result.ok else None
+        if outside is not None:  # a row no chain covers: forged below a boundary, at seq 0 or less, or past the head
+            detail = f"event row {outside} lies outside the chain (after the archive boundary, up to the head)"
+            result = replace(result, ok=False, problem="inserted", first_bad_seq=outside, detail=detail)
         reason = Reason.COMPLETED if result.problem is None else Reason(result.problem)
         return replace(result, recorded=self._record_after(actor, EventType.AUDIT_VERIFY, reason))
 

@@ -190,9 +190,11 @@ class DataKeys:
     def all_destroyed(self, session: Session, key_ids: Iterable[str]) -> bool:
         return not repository.live_among(session, set(key_ids))
 
-    def subject_keys(self, session: Session, subject_id: str, category: str) -> list[StoredDataKey]:
-        """The subject's live data keys in the category, locked for this transaction."""
-        return repository.subject_data_keys(session, subject_id, category)
+    def subject_keys(
+        self, session: Session, subject_id: str, category: str, *, lock: bool = True
+    ) -> list[StoredDataKey]:
+        """The subject's live data keys in the category, locked for this transaction (unless only read)."""
+        return repository.subject_data_keys(session, subject_id, category, lock=lock)
 
     def legacy_keys(self, session: Session, limit: int) -> list[StoredDataKey]:
         """Live keys from before the per-case scope, oldest first."""

@@ -145,13 +145,14 @@ def legacy_data_keys(session: Session, limit: int) -> list[StoredDataKey]:
     return [_stored(row) for row in session.execute(query)]
 
 
-def subject_data_keys(session: Session, subject_id: str, category: str) -> list[StoredDataKey]:
+def subject_data_keys(session: Session, subject_id: str, category: str, *, lock: bool = True) -> list[StoredDataKey]:
     query = (
         select(*_COLUMNS)
         .where(DataKeyRow.subject_id == subject_id, DataKeyRow.category == category, DataKeyRow.wrapped.is_not(None))
         .order_by(DataKeyRow.id)
-        .with_for_update()
     )
+    if lock:
+        query = query.with_for_update()
     return [_stored(row) for row in session.execute(query)]
 
 

@@ -25,7 +25,9 @@ def _not_a_bsn_field(name: str) -> str:
     return name
 
 
-FieldName = Annotated[str, StringConstraints(pattern=_NAME), AfterValidator(_not_a_bsn_field)]
+FieldName = Annotated[
+    str, StringConstraints(pattern=_NAME), AfterValidator(_not_a_bsn_field), AfterValidator(without_bsn)
+]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/-]+$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(without_bsn)]  # in clear text
 MAX_FIELDS = 64

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from pydantic import TypeAdapter, ValidationError
+
 from vault._kit import is_uuid
 from vault.access import AccessGuard, FieldsToSeal, Grant, SealedField, SealedRecord, Target, Work, stored_fields
 from vault.actor import Actor
@@ -20,6 +22,7 @@ from vault.records._schemas import (
     STATEMENT_PREFIX,
     BatchResult,
     CreatedRecord,
+    FieldName,
     NewRecord,
     RecordHistory,
     RecordSummary,
@@ -348,7 +351,16 @@ def _target(
     return Target(Category(record.category), about)
 
 
+_FIELD_NAMES = TypeAdapter(dict[FieldName, str])
+
+
 def _refuse_reserved(fields: dict[str, str]) -> None:
+    """Names a create would refuse are refused for a change too (whatever the caller: HTTP, CLI, rectification),
+    and the subject's statements are only appended. The message names no input."""
+    try:
+        _FIELD_NAMES.validate_python(fields)
+    except ValidationError:
+        raise InvalidInput("a field name is lower-case letters, digits and _, and none is named for a BSN") from None
     if any(name.startswith(STATEMENT_PREFIX) for name in fields):
         raise InvalidInput(f"fields named {STATEMENT_PREFIX}… are the subject's statements: appended, never set")
 

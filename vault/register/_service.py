@@ -15,7 +15,7 @@ from vault.records import RecordService
 from vault.register import _repository as repository
 from vault.register._schemas import CategoryEntry, ProcessingRegister, Processor, RetentionLine, SecuritySummary
 from vault.subject_rights import DEFAULT_LEGAL_BASES
-from vault.vocabulary import DATA_ROLES, Action, Category, Purpose, Resource, Role
+from vault.vocabulary import DATA_ROLES, Action, BsnBasis, Category, Purpose, Resource, Role
 
 _SUBJECTS = {
     Category.HEALTH: [
@@ -39,9 +39,12 @@ _RECIPIENTS = {
     ],
     Category.CRIMINAL: ["the specifically authorised criminal-data officers, on the cases assigned to them"],
 }
-_TAX_OFFICE = (
-    "the tax office (Belastingdienst): the BSN with the statutory report, for kinds whose basis is wet_ib_2001"
-)
+_BSN_RECIPIENTS = {
+    BsnBasis.WET_IB_2001: "the tax office (Belastingdienst): benefits and premiums reported with the BSN (AWR 53)",
+    BsnBasis.WET_LB_1964: "the tax office (Belastingdienst): wage tax withheld on benefits, with the BSN",
+    BsnBasis.PENSIOENWET: "the pension administration: the BSN with the pension or annuity data",
+    BsnBasis.WET_SUWI: "UWV: sickness and disability benefit data with the BSN (Wet SUWI)",
+}
 _PROCESSOR_ROLES = {
     Category.HEALTH: {Role.MEDICAL_ADVISER, Role.MEDICAL_STAFF},
     Category.CRIMINAL: {Role.CRIMINAL_DATA_OFFICER},
@@ -99,8 +102,8 @@ class ProcessingRegisterService:
             if key.startswith(f"{category.value}:")
         ]
         recipients = list(_RECIPIENTS[category])
-        if any(line.endswith("wet_ib_2001") for line in bsn):
-            recipients.append(_TAX_OFFICE)
+        bases_used = {basis for key, basis in settings.bsn_fields.items() if key.startswith(f"{category.value}:")}
+        recipients += [_BSN_RECIPIENTS[basis] for basis in sorted(bases_used)]
         processors = [
             Processor(processor=a.processor, agreement=a.reference, roles=[r.value for r in a.roles], live=a.live)
             for a in agreements
@@ -136,7 +139,8 @@ class ProcessingRegisterService:
             key_provider=settings.key_provider,
             kek_versions=versions,
             encryption="every field sealed with AES-256-GCM under a data key per subject, category, case and "
-            "retention class, bound to its record, field, category, subject, case, organisation and key; data keys "
+            "retention class, bound to its record, field, category, subject and key (envelope v2 also to its case "
+            "and organisation; `kluis keys migrate` re-seals v1 fields); data keys "
             f"stored only wrapped by the category's key-encryption key (active version {max(versions, default=0)})",
             erasure="crypto-shredding: a subject's or an expired scope's data keys destroyed; final in backups once "
             "older KEK versions are retired",

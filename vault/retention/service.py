@@ -198,8 +198,11 @@ class _Deferrals:
 
     def __init__(self, work: Work, subject_ids: Sequence[str], due: Sequence[_Due], *, lock: bool) -> None:
         organisation = work.actor.organisation
+        self._work = work
         held = repository.holds(work.session, organisation, list(subject_ids), lock=lock)
+        # a hold whose seal fails counts, and for all the subject's data: its case may have been moved
         self._holds: list[LegalHold] = [h for h in held if h.lifted_at is None or not work.hold_sealed(h)]
+        self._unsealed = {h.subject_id for h in held if not work.hold_sealed(h)}
         self._asking = {
             r.subject_id
             for r in repository.requests(work.session, organisation, list(subject_ids))
@@ -219,7 +222,8 @@ class _Deferrals:
     def of(self, due: _Due) -> tuple[RetentionDeferral | None, HoldGround | None]:
         scope = due.scope
         for hold in self._holds:
-            if hold.subject_id == scope.subject_id and hold.case_ref in (None, scope.case_ref):
+            everything = hold.case_ref is None or hold.subject_id in self._unsealed
+            if hold.subject_id == scope.subject_id and (everything or hold.case_ref == scope.case_ref):
                 return RetentionDeferral.LEGAL_HOLD, HoldGround(hold.ground)
         if scope.subject_id in self._asking:
             return RetentionDeferral.OPEN_REQUEST, None
@@ -229,6 +233,8 @@ class _Deferrals:
             return RetentionDeferral.CLOSURE_UNPROVEN, None
         if any(r.pre_scope for r in due.records):
             return RetentionDeferral.PRE_SCOPE_KEY, None
+        if not self._work.scope_consistent(scope, {r.record_id for r in due.records}):
+            return RetentionDeferral.SCOPE_MISMATCH, None
         return None, None
 
 

@@ -113,3 +113,19 @@ def test_a_boundary_removed_or_moved_in_the_database_is_found(log: Harness, tmp_
         connection.execute(sa.text("DELETE FROM audit_archives"))
     removed = log.vault.audit.verify(SECURITY)
     assert not removed.ok and removed.problem == "removed" and removed.first_bad_seq == 1
+
+
+def test_a_row_forged_below_the_boundary_is_neither_searched_nor_passed_by_verify(log: Harness, tmp_path: Path) -> None:
+    _archive(log, tmp_path)
+    body = json.dumps({"event_type": "record.read", "actor": {"user": "forged-user"}}).encode()
+    with log.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO audit_events (seq, prev_hash, hash, body, occurred_at, actor, event_type, outcome)"
+                " VALUES (5, :p, :h, :b, :t, 'forged-user', 'record.read', 'allowed')"
+            ),
+            {"p": b"p" * 32, "h": b"h" * 32, "b": body, "t": OLD},
+        )
+    assert log.vault.audit.search(SECURITY, AuditQuery(user="forged-user")).events == []
+    result = log.vault.audit.verify(SECURITY)
+    assert not result.ok and (result.problem, result.first_bad_seq) == ("inserted", 5)

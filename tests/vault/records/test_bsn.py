@@ -103,3 +103,14 @@ def test_the_configuration_is_keyed_by_category_and_kind(tmp_path: Path) -> None
     for bad in ({"income_benefit": "wet_ib_2001"}, {"health:Income": "wet_ib_2001"}, {"health:x": "no_such_law"}):
         with pytest.raises(ValidationError):
             make_settings(tmp_path, url, bsn_fields=bad)
+
+
+def test_a_change_takes_no_field_name_a_create_would_refuse(kluis: Harness) -> None:
+    register(kluis.vault, "dr.jansen", Role.MEDICAL_ADVISER)
+    kluis.vault.assignments.assign(REGISTRAR, case_ref="C-1", user_id="dr.jansen", role=Role.MEDICAL_ADVISER)
+    created = kluis.vault.records.create(IMPORTER, _new("medical_report", {"summary": "Fictional"}))
+    for name in ("partner_bsn", f"n{VALID}", "Bad Name!"):
+        with pytest.raises(InvalidInput, match="field name") as refused:
+            kluis.vault.records.update(ADVISER, created.record_id, Purpose.CLAIM_ASSESSMENT, {name: "x"})
+        assert VALID not in str(refused.value)
+    assert VALID not in _bodies(kluis)

@@ -49,9 +49,13 @@ def _postgresql() -> None:
         "CREATE TRIGGER audit_archives_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_archives "
         "FOR EACH STATEMENT EXECUTE FUNCTION kluis_audit_append_only()"
     )
+    # The function's search path is fixed to the schema it guards, temporary tables last: a TEMP audit_archives
+    # created by whoever deletes would otherwise be found first and say anything.
+    schema = op.get_bind().execute(sa.text("SELECT current_schema()")).scalar_one()
     for table, moment, keep in (("audit_events", "occurred_at", ">"), ("audit_checkpoints", "signed_at", ">=")):
         op.execute(
-            f"CREATE FUNCTION kluis_{table}_archived_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608 (constants)
+            f"CREATE FUNCTION kluis_{table}_archived_only() RETURNS trigger LANGUAGE plpgsql "  # noqa: S608 (constants)
+            f'SET search_path = "{schema}", pg_temp AS $$ BEGIN '
             f"IF OLD.seq {keep} (SELECT COALESCE(MAX(seq_to), 0) FROM audit_archives) "
             f"OR OLD.{moment} >= now() - interval '{_KEPT}' THEN RAISE EXCEPTION '{_REFUSAL}'; END IF; "
             "RETURN OLD; END $$"
