@@ -121,14 +121,7 @@ class _State:
 
 def _changes(change: BreachChange) -> dict[str, object]:
     values: dict[str, object] = {}
-    for name in (
-        "risk",
-        "risk_assessment",
-        "authority_notified_at",
-        "authority_reference",
-        "subjects_informed_at",
-        "not_informed_ground",
-    ):
+    for name in BreachChange.model_fields.keys() - {"close"}:  # every column a change may set
         value = getattr(change, name)
         if value is not None:
             values[name] = getattr(value, "value", value)
